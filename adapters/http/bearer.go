@@ -1,0 +1,58 @@
+package http
+
+import (
+	"errors"
+	"net/http"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+
+	"gatehouse/domain"
+	"gatehouse/ports"
+)
+
+// bearerToken extracts an RFC 6750 §2.1 bearer token. Tokens in the query
+// string are refused (OAuth 2.1 §5.1.1); ok is false when there is none.
+func bearerToken(r *http.Request) (token string, ok bool, err error) {
+	if r.URL.Query().Has("access_token") {
+		return "", false, invalidRequest("access tokens are not accepted in the query string")
+	}
+	h := r.Header.Values("Authorization")
+	if len(h) == 0 {
+		return "", false, nil
+	}
+	if len(h) > 1 {
+		return "", false, invalidRequest("more than one Authorization header")
+	}
+	scheme, tok, found := strings.Cut(h[0], " ")
+	if !found || !strings.EqualFold(scheme, "Bearer") || strings.TrimSpace(tok) == "" {
+		return "", false, domain.ErrInvalidToken("authorization header is not a bearer token")
+	}
+	return strings.TrimSpace(tok), true, nil
+}
+
+// errMissingToken: the request carries no credentials. RFC 6750 §3.1 says
+// such a challenge carries no error code.
+var errMissingToken = errors.New("a bearer token is required")
+
+// authenticate requires a valid bearer token and returns its principal.
+// An unreachable store is an error (503), never a pass.
+func (s *Server) authenticate(c echo.Context) (domain.Principal, error) {
+	tok, ok, err := bearerToken(c.Request())
+	if err != nil {
+		return domain.Principal{}, err
+	}
+	if !ok {
+		return domain.Principal{}, errMissingToken
+	}
+	p, err := s.deps.Authenticator.Authenticate(c.Request().Context(), tok)
+	var oe *domain.OAuthError
+	switch {
+	case err == nil:
+		return p, nil
+	case errors.Is(err, ports.ErrUnavailable), errors.As(err, &oe):
+		return domain.Principal{}, err
+	default:
+		return domain.Principal{}, domain.ErrInvalidToken("token could not be verified").WithCause(err)
+	}
+}

@@ -1,0 +1,155 @@
+// Package http is Gatehouse's HTTP edge: the OAuth endpoints, discovery
+// documents, login and consent pages, and health checks, on echo. Handlers
+// parse the wire form, call a use case and return errors; one error writer
+// turns them into responses.
+package http
+
+import (
+	"context"
+	"html/template"
+	"log/slog"
+	"net/http"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+	"github.com/labstack/echo/v4/middleware"
+
+	"gatehouse/app"
+	"gatehouse/domain"
+)
+
+// Config is what the edge needs to know about where it is served.
+type Config struct {
+	// BaseURL is the public origin, e.g. http://localhost:8000 (no slash).
+	BaseURL string
+	// Issuer is the built-in authorization server's issuer identifier.
+	Issuer string
+	// MCPURL is the canonical MCP endpoint URL (the protected resource).
+	MCPURL          string
+	SigningAlg      string
+	ScopesSupported []string
+	// ResourceScopes are the scopes advertised in protected resource metadata
+	// and in 401 challenges: the minimum for basic use.
+	ResourceScopes          []string
+	ResourceName            string
+	RegistrationEnabled     bool
+	ClientMetadataDocuments bool
+	// Secure marks cookies Secure with the __Host- prefix (https base URL).
+	Secure bool
+	Logger *slog.Logger
+}
+
+// Authenticator turns a bearer token into a principal.
+type Authenticator interface {
+	Authenticate(ctx context.Context, token string) (domain.Principal, error)
+}
+
+// Deps are the use cases behind the edge. Auth is nil when an external
+// identity provider issues the tokens.
+type Deps struct {
+	Auth          *app.AuthServer
+	Authenticator Authenticator
+	// JWKS returns the public key set document (built-in mode).
+	JWKS func(ctx context.Context) ([]byte, error)
+	// Ready reports whether the stores are reachable.
+	Ready func(ctx context.Context) error
+	// Metrics serves /metrics; nil leaves it unrouted.
+	Metrics http.Handler
+}
+
+// Server is the HTTP edge.
+type Server struct {
+	cfg   Config
+	deps  Deps
+	e     *echo.Echo
+	log   *slog.Logger
+	pages *template.Template
+}
+
+// New builds the routes.
+func New(cfg Config, deps Deps) *Server {
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	cfg.BaseURL = strings.TrimRight(cfg.BaseURL, "/")
+	e := echo.New()
+	e.HideBanner, e.HidePort = true, true
+	s := &Server{cfg: cfg, deps: deps, e: e, log: cfg.Logger, pages: parsePages()}
+	e.HTTPErrorHandler = s.writeError
+	e.Use(middleware.RequestIDWithConfig(middleware.RequestIDConfig{}))
+	e.Use(s.recoverer)
+	e.Use(s.accessLog)
+
+	e.GET("/healthz", func(c echo.Context) error { return c.JSON(http.StatusOK, map[string]string{"status": "ok"}) })
+	e.GET("/readyz", s.readyz)
+	if deps.Metrics != nil {
+		e.GET("/metrics", echo.WrapHandler(deps.Metrics))
+	}
+	e.GET("/.well-known/oauth-protected-resource", s.protectedResourceMetadata(false))
+	e.GET("/.well-known/oauth-protected-resource/mcp", s.protectedResourceMetadata(true))
+	if deps.Auth != nil {
+		s.authRoutes()
+	}
+	return s
+}
+
+// Echo exposes the router so other edges (MCP) can mount their routes.
+func (s *Server) Echo() *echo.Echo { return s.e }
+
+// ServeHTTP makes the server an http.Handler.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.e.ServeHTTP(w, r) }
+
+func (s *Server) authRoutes() {
+	meta := s.authServerMetadata
+	s.e.GET("/.well-known/oauth-authorization-server", meta)
+	s.e.GET("/.well-known/openid-configuration", meta)
+	s.e.GET("/auth/.well-known/oauth-authorization-server", meta)
+	s.e.GET("/auth/.well-known/openid-configuration", meta)
+	s.e.GET("/auth/jwks.json", s.jwks)
+	g := s.e.Group("/auth")
+	g.GET("/authorize", s.authorize)
+	g.POST("/login", s.login)
+	g.POST("/consent", s.consent)
+	g.POST("/token", s.token)
+	g.POST("/register", s.register)
+	g.POST("/register/client", s.adminRegister)
+	g.POST("/revoke", s.revoke)
+	g.POST("/introspect", s.introspect)
+}
+
+func (s *Server) readyz(c echo.Context) error {
+	if s.deps.Ready != nil {
+		if err := s.deps.Ready(c.Request().Context()); err != nil {
+			s.log.WarnContext(c.Request().Context(), "not ready", "error", err)
+			return c.JSON(http.StatusServiceUnavailable, map[string]string{"status": "unavailable"})
+		}
+	}
+	return c.JSON(http.StatusOK, map[string]string{"status": "ready"})
+}
+
+// recoverer turns a panic into a logged 500 without a stack trace on the wire.
+func (s *Server) recoverer(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) (err error) {
+		defer func() {
+			if r := recover(); r != nil {
+				s.log.ErrorContext(c.Request().Context(), "panic in handler", "panic", r, "path", c.Path(),
+					"request_id", c.Response().Header().Get(echo.HeaderXRequestID))
+				err = domain.ErrServerError("internal error")
+			}
+		}()
+		return next(c)
+	}
+}
+
+// accessLog logs one line per request, never its body, query or headers.
+func (s *Server) accessLog(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		err := next(c)
+		if err != nil {
+			c.Error(err)
+		}
+		s.log.DebugContext(c.Request().Context(), "request", "method", c.Request().Method, "path", c.Request().URL.Path,
+			"status", c.Response().Status, "request_id", c.Response().Header().Get(echo.HeaderXRequestID))
+		return nil
+	}
+}

@@ -1,0 +1,64 @@
+// Command gatehouse is an OAuth 2.1-secured MCP server and gateway.
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+// Build information, set with -ldflags "-X main.version=…".
+var (
+	version = "dev"
+	commit  = "unknown"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := run(ctx, os.Args[1:], os.Environ(), os.Stdin, os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
+}
+
+const usage = `gatehouse — OAuth 2.1-secured MCP server and gateway
+
+Usage:
+  gatehouse serve   [flags]     serve MCP, OAuth, discovery, health and metrics over HTTP
+  gatehouse keys rotate [flags] add a new signing key; the old one stays published until its tokens expire
+  gatehouse version             print version and build info
+
+Flags (all commands): --config FILE, --dev, --listen ADDR, --base-url URL, --store DRIVER, --log-level LEVEL
+Environment: GATEHOUSE_… (use __ between nesting levels, e.g. GATEHOUSE_STORE__DRIVER=redis)
+`
+
+// run is the whole program, with its world passed in so tests can drive it.
+func run(ctx context.Context, args, env []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return 2
+	}
+	var err error
+	switch args[0] {
+	case "serve":
+		err = runServe(ctx, args[1:], env, stdout, stderr)
+	case "keys":
+		err = runKeys(ctx, args[1:], env, stdout, stderr)
+	case "version", "--version", "-v":
+		fmt.Fprintf(stdout, "gatehouse %s (commit %s)\n", version, commit)
+		return 0
+	case "help", "--help", "-h":
+		fmt.Fprint(stdout, usage)
+		return 0
+	default:
+		fmt.Fprintf(stderr, "gatehouse: unknown command %q\n\n%s", args[0], usage)
+		return 2
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "gatehouse: %v\n", err)
+		return 1
+	}
+	return 0
+}

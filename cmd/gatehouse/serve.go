@@ -1,0 +1,115 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"strings"
+	"time"
+
+	httpedge "gatehouse/adapters/http"
+	"gatehouse/config"
+)
+
+func runServe(ctx context.Context, args, env []string, stdout, stderr io.Writer) error {
+	cfg, err := config.Load(args, env)
+	if err != nil {
+		return fmt.Errorf("invalid configuration:\n%w", err)
+	}
+	log := newLogger(cfg, stderr)
+	sys, err := build(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	defer sys.close()
+
+	b := cfg.Auth.Builtin
+	edge := httpedge.New(httpedge.Config{
+		BaseURL:                 cfg.Server.BaseURL,
+		Issuer:                  cfg.Issuer(),
+		MCPURL:                  cfg.MCPURL(),
+		SigningAlg:              b.SigningAlg,
+		ScopesSupported:         b.Scopes,
+		ResourceScopes:          cfg.Tools.DefaultScopes,
+		ResourceName:            "Gatehouse MCP",
+		RegistrationEnabled:     b.Registration.Policy != "off",
+		ClientMetadataDocuments: b.ClientMetadata.Enabled,
+		Secure:                  strings.HasPrefix(cfg.Server.BaseURL, "https://"),
+		Logger:                  log,
+	}, httpedge.Deps{
+		Auth:          sys.auth,
+		Authenticator: sys.authn,
+		JWKS:          sys.keys.PublicJWKS,
+		Ready:         sys.stores.Pinger.Ping,
+	})
+
+	ln, err := net.Listen("tcp", cfg.Server.Listen)
+	if err != nil {
+		return fmt.Errorf("server.listen: %w", err)
+	}
+	srv := &http.Server{
+		Handler:           edge,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       60 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		ErrorLog:          nil,
+	}
+	printBanner(stdout, sys, ln.Addr().String())
+	log.Info("serving", "listen", ln.Addr().String(), "base_url", cfg.Server.BaseURL, "issuer", cfg.Issuer(),
+		"store", cfg.Store.Driver, "auth_mode", cfg.Auth.Mode, "dev", cfg.Dev)
+
+	errc := make(chan error, 1)
+	go func() {
+		if cfg.Server.TLS.CertFile != "" {
+			errc <- srv.ServeTLS(ln, cfg.Server.TLS.CertFile, cfg.Server.TLS.KeyFile)
+			return
+		}
+		errc <- srv.Serve(ln)
+	}()
+	select {
+	case err := <-errc:
+		return fmt.Errorf("serve: %w", err)
+	case <-ctx.Done():
+	}
+	log.Info("shutting down")
+	sctx, cancel := context.WithTimeout(context.Background(), cfg.Server.ShutdownTimeout)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}
+
+func printBanner(w io.Writer, sys *system, addr string) {
+	cfg := sys.cfg
+	base := cfg.Server.BaseURL
+	if cfg.Dev {
+		fmt.Fprintln(w, "==================================================================")
+		fmt.Fprintln(w, " DEVELOPMENT MODE: demo users and clients, not for production use")
+		fmt.Fprintln(w, "==================================================================")
+	}
+	fmt.Fprintf(w, "Gatehouse %s listening on %s\n", version, addr)
+	fmt.Fprintf(w, "  base URL:       %s\n", base)
+	fmt.Fprintf(w, "  MCP endpoint:   %s\n", cfg.MCPURL())
+	fmt.Fprintf(w, "  issuer:         %s\n", cfg.Issuer())
+	fmt.Fprintf(w, "  metadata:       %s/.well-known/oauth-authorization-server\n", base)
+	fmt.Fprintf(w, "  authorize:      %s/auth/authorize\n", base)
+	fmt.Fprintf(w, "  token:          %s/auth/token\n", base)
+	fmt.Fprintf(w, "  JWKS:           %s/auth/jwks.json\n", base)
+	for _, d := range sys.demo {
+		if d.Secret != "" {
+			fmt.Fprintf(w, "  demo %s client: %s (secret %s)\n", d.Kind, d.ID, d.Secret)
+		} else {
+			fmt.Fprintf(w, "  demo %s client: %s\n", d.Kind, d.ID)
+		}
+	}
+	if cfg.Dev {
+		fmt.Fprintln(w, "  demo users:     alice/password (read write), bob/password (read), admin/password (read write admin)")
+	}
+}

@@ -1,0 +1,237 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"time"
+
+	"gatehouse/adapters/clientmeta"
+	"gatehouse/adapters/password"
+	memstore "gatehouse/adapters/store/memory"
+	"gatehouse/adapters/token/builtin"
+	"gatehouse/app"
+	"gatehouse/config"
+	"gatehouse/domain"
+	"gatehouse/ports"
+)
+
+// system is everything a command needs, built from the configuration.
+type system struct {
+	cfg     config.Config
+	log     *slog.Logger
+	stores  ports.Stores
+	users   ports.UserStore
+	keys    *builtin.KeyManager
+	auth    *app.AuthServer
+	authn   app.Authenticator
+	demo    []demoClient
+	closers []func() error
+}
+
+type demoClient struct {
+	ID, Secret, Kind string
+}
+
+func newLogger(cfg config.Config, w io.Writer) *slog.Logger {
+	var lvl slog.Level
+	_ = lvl.UnmarshalText([]byte(cfg.Log.Level))
+	opts := &slog.HandlerOptions{Level: lvl}
+	if cfg.Log.Format == "json" {
+		return slog.New(slog.NewJSONHandler(w, opts))
+	}
+	return slog.New(slog.NewTextHandler(w, opts))
+}
+
+// openStores picks the store adapter the configuration names.
+func openStores(_ context.Context, cfg config.Config) (ports.Stores, func() error, error) {
+	switch cfg.Store.Driver {
+	case "memory":
+		return memstore.New().Stores(), func() error { return nil }, nil
+	default:
+		return ports.Stores{}, nil, fmt.Errorf("store.driver: %q is not available in this build (use memory)", cfg.Store.Driver)
+	}
+}
+
+// build wires the adapters into the use cases.
+func build(ctx context.Context, cfg config.Config, log *slog.Logger) (*system, error) {
+	if cfg.Auth.Mode != "builtin" {
+		return nil, fmt.Errorf("auth.mode: %q is not available in this build (use builtin)", cfg.Auth.Mode)
+	}
+	stores, closeStores, err := openStores(ctx, cfg)
+	if err != nil {
+		return nil, err
+	}
+	sys := &system{cfg: cfg, log: log, stores: stores, closers: []func() error{closeStores}}
+	hasher := password.New(password.DefaultParams())
+	users, err := configuredUsers(cfg, hasher)
+	if err != nil {
+		sys.close()
+		return nil, err
+	}
+	sys.users = memstore.NewUsers(users...)
+
+	b := cfg.Auth.Builtin
+	tokCfg := builtin.Config{
+		Issuer:    cfg.Issuer(),
+		Algorithm: b.SigningAlg,
+		Audiences: []string{cfg.MCPURL()},
+		Leeway:    30 * time.Second,
+		Logger:    log,
+	}
+	sys.keys = builtin.NewKeyManager(stores.Keys, tokCfg)
+	if err := sys.keys.EnsureKey(ctx); err != nil {
+		sys.close()
+		return nil, fmt.Errorf("signing keys: %w", err)
+	}
+	verifier := builtin.NewVerifier(sys.keys, tokCfg)
+	sys.authn = app.Authenticator{Verifier: verifier, Revocations: stores.Revocations}
+
+	var docs ports.ClientMetadataFetcher
+	if b.ClientMetadata.Enabled {
+		docs = clientmeta.New(clientmeta.Config{
+			AllowHosts: b.ClientMetadata.AllowHosts,
+			AllowHTTP:  b.ClientMetadata.AllowHTTP,
+			CacheTTL:   b.ClientMetadata.CacheTTL,
+			Timeout:    b.ClientMetadata.Timeout,
+			Logger:     log,
+		})
+	}
+	regHash := ""
+	if t := b.Registration.Token.Reveal(); t != "" {
+		regHash = domain.HashSecret(t)
+	}
+	sys.auth, err = app.NewAuthServer(app.AuthServerConfig{
+		Issuer:                  cfg.Issuer(),
+		Resources:               []string{cfg.MCPURL()},
+		AccessTokenTTL:          b.AccessTokenTTL,
+		RefreshTokenTTL:         b.RefreshTokenTTL,
+		CodeTTL:                 b.CodeTTL,
+		AuthRequestTTL:          b.AuthRequestTTL,
+		LoginSessionTTL:         b.LoginSessionTTL,
+		SupportedScopes:         domain.NewScopes(b.Scopes...),
+		RegistrationPolicy:      b.Registration.Policy,
+		RegistrationTokenHash:   regHash,
+		RegistrationScopes:      domain.NewScopes(b.Registration.Scopes...),
+		AllowPublicClients:      b.AllowPublicClients,
+		ClientMetadataDocuments: b.ClientMetadata.Enabled,
+	}, app.AuthServerDeps{
+		Clients:      stores.Clients,
+		Grants:       stores.Grants,
+		Revocations:  stores.Revocations,
+		AuthRequests: stores.AuthRequests,
+		Consents:     stores.Consents,
+		Sessions:     stores.Sessions,
+		Users:        sys.users,
+		Passwords:    hasher,
+		Issuer:       builtin.NewIssuer(sys.keys),
+		Verifier:     verifier,
+		ClientDocs:   docs,
+		Logger:       log,
+	})
+	if err != nil {
+		sys.close()
+		return nil, err
+	}
+	if err := sys.seedClients(ctx); err != nil {
+		sys.close()
+		return nil, err
+	}
+	return sys, nil
+}
+
+func (s *system) close() {
+	for i := len(s.closers) - 1; i >= 0; i-- {
+		if err := s.closers[i](); err != nil {
+			s.log.Warn("close", "error", err)
+		}
+	}
+}
+
+// Development mode's demo identities (CONTRACT.md).
+const (
+	demoPassword      = "password"
+	demoPublicClient  = "demo-client"
+	demoServiceClient = "demo-service"
+	demoServiceSecret = "demo-service-secret"
+)
+
+func configuredUsers(cfg config.Config, h ports.PasswordHasher) ([]domain.User, error) {
+	var out []domain.User
+	add := func(name, pw, hash string, scopes []string) error {
+		if hash == "" {
+			var err error
+			if hash, err = h.HashPassword(pw); err != nil {
+				return fmt.Errorf("auth.builtin.users: hash password of %q: %w", name, err)
+			}
+		}
+		out = append(out, domain.User{Username: name, PasswordHash: hash, Scopes: domain.NewScopes(scopes...)})
+		return nil
+	}
+	if cfg.Dev {
+		for _, u := range []struct {
+			name   string
+			scopes []string
+		}{{"alice", []string{"read", "write"}}, {"bob", []string{"read"}}, {"admin", []string{"read", "write", "admin"}}} {
+			if err := add(u.name, demoPassword, "", u.scopes); err != nil {
+				return nil, err
+			}
+		}
+	}
+	for _, u := range cfg.Auth.Builtin.Users {
+		if err := add(u.Username, u.Password.Reveal(), u.PasswordHash, u.Scopes); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// seedClients registers the configured static clients and, in development
+// mode, the demo clients. Existing clients are left as they are, so several
+// replicas can start against one store.
+func (s *system) seedClients(ctx context.Context) error {
+	now := time.Now()
+	var clients []domain.Client
+	if s.cfg.Dev {
+		clients = append(clients, domain.Client{
+			ID: demoPublicClient, Name: "Gatehouse demo client",
+			RedirectURIs:            []string{"http://localhost:3000/callback", "http://localhost:8080/callback"},
+			GrantTypes:              []string{domain.GrantAuthorizationCode, domain.GrantRefreshToken},
+			ResponseTypes:           []string{"code"},
+			TokenEndpointAuthMethod: domain.AuthMethodNone,
+			Scopes:                  domain.NewScopes(s.cfg.Auth.Builtin.Scopes...),
+			ApplicationType:         "native",
+			CreatedAt:               now,
+		}, domain.Client{
+			ID: demoServiceClient, Name: "Gatehouse demo service", SecretHash: domain.HashSecret(demoServiceSecret),
+			GrantTypes:              []string{domain.GrantClientCredentials},
+			TokenEndpointAuthMethod: domain.AuthMethodClientSecretBasic,
+			Scopes:                  domain.NewScopes("read"),
+			ApplicationType:         "web",
+			CreatedAt:               now,
+		})
+		s.demo = []demoClient{{ID: demoPublicClient, Kind: "public"}, {ID: demoServiceClient, Secret: demoServiceSecret, Kind: "confidential"}}
+	}
+	for _, sc := range s.cfg.Auth.Builtin.Clients {
+		c := domain.Client{
+			ID: sc.ID, Name: sc.Name, RedirectURIs: sc.RedirectURIs, GrantTypes: sc.GrantTypes,
+			ResponseTypes: []string{"code"}, Scopes: domain.NewScopes(sc.Scopes...), CreatedAt: now,
+			TokenEndpointAuthMethod: domain.AuthMethodNone, ApplicationType: "web",
+		}
+		if len(c.GrantTypes) == 0 {
+			c.GrantTypes = []string{domain.GrantAuthorizationCode, domain.GrantRefreshToken}
+		}
+		if sec := sc.Secret.Reveal(); sec != "" {
+			c.SecretHash, c.TokenEndpointAuthMethod = domain.HashSecret(sec), domain.AuthMethodClientSecretBasic
+		}
+		clients = append(clients, c)
+	}
+	for _, c := range clients {
+		if err := s.stores.Clients.CreateClient(ctx, c); err != nil && !errors.Is(err, ports.ErrAlreadyExists) {
+			return fmt.Errorf("register client %q: %w", c.ID, err)
+		}
+	}
+	return nil
+}

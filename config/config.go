@@ -1,0 +1,240 @@
+// Package config defines Gatehouse's configuration, loads it (defaults, YAML
+// file, GATEHOUSE_ environment, flags) and validates it.
+package config
+
+import "time"
+
+// Secret is a configuration string that never prints.
+type Secret string
+
+// String redacts the value in logs and error messages.
+func (Secret) String() string { return "[REDACTED]" }
+
+// GoString redacts the value under %#v as well.
+func (Secret) GoString() string { return "[REDACTED]" }
+
+// MarshalText redacts the value when the configuration is encoded (JSON,
+// YAML), so that printing a loaded configuration cannot leak it.
+func (Secret) MarshalText() ([]byte, error) { return []byte("[REDACTED]"), nil }
+
+// Reveal returns the actual value; call it only where the secret is used.
+func (s Secret) Reveal() string { return string(s) }
+
+// Config is the whole configuration, loaded once at start-up.
+type Config struct {
+	// Dev turns on development mode: demo users and clients, loud banner.
+	Dev       bool       `koanf:"dev"`
+	Log       Log        `koanf:"log"`
+	Server    Server     `koanf:"server"`
+	Auth      Auth       `koanf:"auth"`
+	RateLimit RateLimit  `koanf:"ratelimit"`
+	Store     Store      `koanf:"store"`
+	Sessions  Sessions   `koanf:"sessions"`
+	Tools     Tools      `koanf:"tools"`
+	Upstreams []Upstream `koanf:"upstreams"`
+	Telemetry Telemetry  `koanf:"telemetry"`
+	Audit     Audit      `koanf:"audit"`
+}
+
+type Log struct {
+	Level  string `koanf:"level"`  // debug | info | warn | error
+	Format string `koanf:"format"` // text | json
+}
+
+type Server struct {
+	Listen  string `koanf:"listen"`
+	BaseURL string `koanf:"base_url"`
+	// AllowedOrigins are the browser origins allowed to call /mcp (DNS
+	// rebinding protection); the base URL's origin is always allowed.
+	AllowedOrigins []string `koanf:"allowed_origins"`
+	CORSOrigins    []string `koanf:"cors_origins"`
+	IPAllowlist    []string `koanf:"ip_allowlist"`
+	TLS            TLS      `koanf:"tls"`
+	// TrustedProxies are CIDRs whose X-Forwarded-For is believed when
+	// deciding the client IP (rate limits, allow-list).
+	TrustedProxies  []string      `koanf:"trusted_proxies"`
+	ShutdownTimeout time.Duration `koanf:"shutdown_timeout"`
+}
+
+type TLS struct {
+	CertFile string `koanf:"cert_file"`
+	KeyFile  string `koanf:"key_file"`
+}
+
+type Auth struct {
+	Mode     string   `koanf:"mode"` // builtin | external
+	Builtin  Builtin  `koanf:"builtin"`
+	External External `koanf:"external"`
+}
+
+type Builtin struct {
+	// Issuer defaults to server.base_url.
+	Issuer          string        `koanf:"issuer"`
+	AccessTokenTTL  time.Duration `koanf:"access_token_ttl"`
+	RefreshTokenTTL time.Duration `koanf:"refresh_token_ttl"`
+	CodeTTL         time.Duration `koanf:"code_ttl"`
+	// AuthRequestTTL bounds how long a user may take to log in and consent.
+	AuthRequestTTL  time.Duration `koanf:"auth_request_ttl"`
+	LoginSessionTTL time.Duration `koanf:"login_session_ttl"`
+	SigningAlg      string        `koanf:"signing_alg"` // ES256 | RS256
+	// KeyRotationInterval: a new signing key after this long (0: only by
+	// `gatehouse keys rotate`).
+	KeyRotationInterval time.Duration `koanf:"key_rotation_interval"`
+	// RequirePKCE must stay true: OAuth 2.1 requires PKCE for every client.
+	RequirePKCE        bool           `koanf:"require_pkce"`
+	AllowPublicClients bool           `koanf:"allow_public_clients"`
+	Scopes             []string       `koanf:"scopes"`
+	Registration       Registration   `koanf:"registration"`
+	ClientMetadata     ClientMetadata `koanf:"client_metadata"`
+	Users              []User         `koanf:"users"`
+	Clients            []StaticClient `koanf:"clients"`
+	// DemoUsersAllowRemote lets development mode's demo users serve on a
+	// non-loopback listen address.
+	DemoUsersAllowRemote bool `koanf:"demo_users_allow_remote"`
+}
+
+type Registration struct {
+	Policy string `koanf:"policy"` // open | token | off
+	// Token is the initial access token required when policy=token.
+	Token Secret `koanf:"token"`
+	// Scopes caps what a dynamically registered client may ask for.
+	Scopes []string `koanf:"scopes"`
+}
+
+type ClientMetadata struct {
+	// Enabled turns on Client ID Metadata Documents.
+	Enabled bool `koanf:"enabled"`
+	// AllowHosts names hosts (host or host:port) that may resolve to private
+	// or loopback addresses; everything else must be public.
+	AllowHosts []string      `koanf:"allow_hosts"`
+	CacheTTL   time.Duration `koanf:"cache_ttl"`
+	Timeout    time.Duration `koanf:"timeout"`
+	// AllowHTTP permits http:// document URLs for allow-listed hosts (tests).
+	AllowHTTP bool `koanf:"allow_http"`
+}
+
+type User struct {
+	Username string `koanf:"username"`
+	// Password is hashed with argon2id at start-up; PasswordHash (PHC
+	// format) may be given instead.
+	Password     Secret   `koanf:"password"`
+	PasswordHash string   `koanf:"password_hash"`
+	Scopes       []string `koanf:"scopes"`
+}
+
+type StaticClient struct {
+	ID           string   `koanf:"id"`
+	Secret       Secret   `koanf:"secret"`
+	Name         string   `koanf:"name"`
+	RedirectURIs []string `koanf:"redirect_uris"`
+	GrantTypes   []string `koanf:"grant_types"`
+	Scopes       []string `koanf:"scopes"`
+}
+
+type External struct {
+	IssuerURL      string        `koanf:"issuer_url"`
+	Audience       string        `koanf:"audience"`
+	JWKSURL        string        `koanf:"jwks_url"`
+	Algorithms     []string      `koanf:"algorithms"`
+	RequiredScopes []string      `koanf:"required_scopes"`
+	ValidateExp    bool          `koanf:"validate_exp"`
+	ValidateAud    bool          `koanf:"validate_aud"`
+	ValidateIss    bool          `koanf:"validate_iss"`
+	Leeway         time.Duration `koanf:"leeway"`
+	JWKSCacheTTL   time.Duration `koanf:"jwks_cache_ttl"`
+	ClientID       string        `koanf:"client_id"`
+	ClientSecret   Secret        `koanf:"client_secret"`
+	Introspection  Introspection `koanf:"introspection"`
+}
+
+type Introspection struct {
+	URL          string `koanf:"url"`
+	ClientID     string `koanf:"client_id"`
+	ClientSecret Secret `koanf:"client_secret"`
+}
+
+type RateLimit struct {
+	Enabled bool `koanf:"enabled"`
+	// Requests per Window for tool calls, per subject.
+	Requests int           `koanf:"requests"`
+	Window   time.Duration `koanf:"window"`
+	// OAuth endpoints (/auth/token, /auth/authorize, /auth/register), per
+	// client IP.
+	OAuthRequests int           `koanf:"oauth_requests"`
+	OAuthWindow   time.Duration `koanf:"oauth_window"`
+}
+
+type Store struct {
+	Driver   string   `koanf:"driver"` // memory | redis | postgres
+	Redis    Redis    `koanf:"redis"`
+	Postgres Postgres `koanf:"postgres"`
+}
+
+type Redis struct {
+	URL Secret `koanf:"url"`
+}
+
+type Postgres struct {
+	DSN         Secret `koanf:"dsn"`
+	AutoMigrate bool   `koanf:"auto_migrate"`
+}
+
+type Sessions struct {
+	TTL        time.Duration `koanf:"ttl"`
+	MaxPerUser int           `koanf:"max_per_user"`
+	Sliding    bool          `koanf:"sliding"`
+	// MaxAge caps a sliding session's total life (0: no cap).
+	MaxAge time.Duration `koanf:"max_age"`
+}
+
+type Tools struct {
+	DefaultScopes []string            `koanf:"default_scopes"`
+	Policy        []ToolRule          `koanf:"policy"`
+	Implications  map[string][]string `koanf:"implications"`
+}
+
+type ToolRule struct {
+	Match  string   `koanf:"match"`
+	Scopes []string `koanf:"scopes"`
+}
+
+type Upstream struct {
+	Name    string         `koanf:"name"`
+	Prefix  string         `koanf:"prefix"`
+	Stdio   *UpstreamStdio `koanf:"stdio"`
+	HTTP    *UpstreamHTTP  `koanf:"http"`
+	Include []string       `koanf:"include"`
+	Exclude []string       `koanf:"exclude"`
+}
+
+type UpstreamStdio struct {
+	Command string            `koanf:"command"`
+	Args    []string          `koanf:"args"`
+	Cwd     string            `koanf:"cwd"`
+	Env     map[string]string `koanf:"env"`
+}
+
+type UpstreamHTTP struct {
+	URL               string                     `koanf:"url"`
+	BearerEnv         string                     `koanf:"bearer_env"`
+	ClientCredentials *UpstreamClientCredentials `koanf:"client_credentials"`
+}
+
+type UpstreamClientCredentials struct {
+	TokenURL        string `koanf:"token_url"`
+	ClientID        string `koanf:"client_id"`
+	ClientSecretEnv string `koanf:"client_secret_env"`
+	Scope           string `koanf:"scope"`
+}
+
+type Telemetry struct {
+	OTLPEndpoint string `koanf:"otlp_endpoint"`
+	Metrics      bool   `koanf:"metrics"`
+}
+
+type Audit struct {
+	// RingSize is how many recent invocations the memory ring keeps.
+	RingSize int `koanf:"ring_size"`
+	// LogArguments records tool argument values (off: names only).
+	LogArguments bool `koanf:"log_arguments"`
+}

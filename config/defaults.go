@@ -1,0 +1,74 @@
+package config
+
+import "time"
+
+// Defaults is the configuration Gatehouse runs with when nothing is
+// configured: development mode on loopback, built-in issuer, memory store.
+// Load turns dev off again as soon as a config file is given.
+func Defaults() Config {
+	return Config{
+		Dev: true,
+		Log: Log{Level: "info", Format: "text"},
+		Server: Server{
+			Listen:          "127.0.0.1:8000",
+			BaseURL:         "http://localhost:8000",
+			ShutdownTimeout: 10 * time.Second,
+		},
+		Auth: Auth{
+			Mode: "builtin",
+			Builtin: Builtin{
+				AccessTokenTTL:     15 * time.Minute,
+				RefreshTokenTTL:    720 * time.Hour,
+				CodeTTL:            60 * time.Second,
+				AuthRequestTTL:     10 * time.Minute,
+				LoginSessionTTL:    12 * time.Hour,
+				SigningAlg:         "ES256",
+				RequirePKCE:        true,
+				AllowPublicClients: true,
+				Scopes:             []string{"read", "write", "admin"},
+				Registration: Registration{
+					Policy: "open",
+					Scopes: []string{"read", "write"},
+				},
+				ClientMetadata: ClientMetadata{
+					Enabled:  true,
+					CacheTTL: 5 * time.Minute,
+					Timeout:  5 * time.Second,
+				},
+			},
+			External: External{
+				Algorithms:   []string{"RS256", "ES256"},
+				ValidateExp:  true,
+				ValidateAud:  true,
+				ValidateIss:  true,
+				Leeway:       30 * time.Second,
+				JWKSCacheTTL: 5 * time.Minute,
+			},
+		},
+		RateLimit: RateLimit{
+			Enabled:       true,
+			Requests:      100,
+			Window:        3600 * time.Second,
+			OAuthRequests: 60,
+			OAuthWindow:   60 * time.Second,
+		},
+		Store: Store{
+			Driver:   "memory",
+			Postgres: Postgres{AutoMigrate: true},
+		},
+		Sessions: Sessions{
+			TTL:        30 * time.Minute,
+			MaxPerUser: 10,
+			Sliding:    true,
+		},
+		Tools: Tools{
+			DefaultScopes: []string{"read"},
+			Implications: map[string][]string{
+				"admin": {"write"},
+				"write": {"read"},
+			},
+		},
+		Telemetry: Telemetry{Metrics: true},
+		Audit:     Audit{RingSize: 1000},
+	}
+}
