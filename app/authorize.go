@@ -161,10 +161,15 @@ func (s *AuthServer) StartAuthorization(ctx context.Context, p AuthorizeParams) 
 	}
 	if p.LoginSecret != "" && p.BrowserSecret != "" {
 		sess, err := s.Sessions.GetSession(ctx, domain.HashSecret(p.LoginSecret), now)
-		switch {
-		case err == nil && sess.Kind == domain.SessionBrowser:
-			return s.afterLogin(ctx, req, client, sess.Subject, out)
-		case err != nil && !errors.Is(err, ports.ErrNotFound):
+		if err == nil && sess.Kind == domain.SessionBrowser {
+			// A session outliving its user (removed from the configuration)
+			// counts as no login, so that the browser can log in again.
+			_, err = s.Users.GetUser(ctx, sess.Subject)
+			if err == nil {
+				return s.afterLogin(ctx, req, client, sess.Subject, out)
+			}
+		}
+		if err != nil && !errors.Is(err, ports.ErrNotFound) {
 			return AuthorizeOutcome{}, storeErr(err, nil)
 		}
 	}

@@ -105,19 +105,12 @@ func storeErr(err error, notFound *domain.OAuthError) error {
 	}
 }
 
-// revokeGrantFamily revokes a grant in the store and denies its access tokens
-// until the last of them would have expired anyway.
+// revokeGrantFamily revokes a grant and its access tokens.
 func (s *AuthServer) revokeGrantFamily(ctx context.Context, grantID string, now time.Time) error {
-	if err := s.Grants.RevokeGrant(ctx, grantID, now); err != nil && !errors.Is(err, ports.ErrNotFound) {
-		return fmt.Errorf("revoke grant: %w", err)
-	}
-	if err := s.Revocations.Revoke(ctx, GrantRevocationKey(grantID), now.Add(s.cfg.AccessTokenTTL+time.Minute)); err != nil {
-		return fmt.Errorf("deny grant's access tokens: %w", err)
-	}
-	return nil
+	return revokeFamily(ctx, s.Grants, s.Revocations, grantID, now, s.cfg.AccessTokenTTL)
 }
 
 // GrantRevocationKey and TokenRevocationKey name entries of the revocation
 // list.
-func GrantRevocationKey(id string) string { return "grant:" + id }
+func GrantRevocationKey(id string) string  { return "grant:" + id }
 func TokenRevocationKey(jti string) string { return "jti:" + jti }

@@ -88,6 +88,11 @@ type Builtin struct {
 	ClientMetadata     ClientMetadata `koanf:"client_metadata"`
 	Users              []User         `koanf:"users"`
 	Clients            []StaticClient `koanf:"clients"`
+	// KeyFile keeps the signing keys in a local file instead of the store,
+	// so serve, stdio and token on one machine share them. In development
+	// mode with the memory store it defaults to a file in the user's cache
+	// directory.
+	KeyFile string `koanf:"key_file"`
 	// DemoUsersAllowRemote lets development mode's demo users serve on a
 	// non-loopback listen address.
 	DemoUsersAllowRemote bool `koanf:"demo_users_allow_remote"`

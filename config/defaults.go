@@ -49,7 +49,7 @@ func Defaults() Config {
 			Enabled:       true,
 			Requests:      100,
 			Window:        3600 * time.Second,
-			OAuthRequests: 60,
+			OAuthRequests: 120,
 			OAuthWindow:   60 * time.Second,
 		},
 		Store: Store{

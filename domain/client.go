@@ -63,8 +63,10 @@ func loopbackMatch(registered, requested string) bool {
 	if err != nil || a.Scheme != "http" || !IsLoopbackHost(a.Hostname()) {
 		return false
 	}
+	// url.Parse drops an empty fragment ("…/cb#"), so the raw string is
+	// checked too, as ValidateRedirectURI does.
 	b, err := url.Parse(requested)
-	if err != nil || b.Scheme != "http" || b.Hostname() != a.Hostname() {
+	if err != nil || b.Scheme != "http" || b.Hostname() != a.Hostname() || strings.Contains(requested, "#") {
 		return false
 	}
 	return a.User == nil && b.User == nil && a.EscapedPath() == b.EscapedPath() &&

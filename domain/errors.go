@@ -87,10 +87,10 @@ func ErrUnsupportedGrantType(desc string) *OAuthError {
 func ErrUnsupportedResponseType(desc string) *OAuthError {
 	return newErr(CodeUnsupportedResponseType, desc)
 }
-func ErrInvalidScope(desc string) *OAuthError       { return newErr(CodeInvalidScope, desc) }
-func ErrInvalidTarget(desc string) *OAuthError      { return newErr(CodeInvalidTarget, desc) }
-func ErrAccessDenied(desc string) *OAuthError       { return newErr(CodeAccessDenied, desc) }
-func ErrServerError(desc string) *OAuthError        { return newErr(CodeServerError, desc) }
+func ErrInvalidScope(desc string) *OAuthError  { return newErr(CodeInvalidScope, desc) }
+func ErrInvalidTarget(desc string) *OAuthError { return newErr(CodeInvalidTarget, desc) }
+func ErrAccessDenied(desc string) *OAuthError  { return newErr(CodeAccessDenied, desc) }
+func ErrServerError(desc string) *OAuthError   { return newErr(CodeServerError, desc) }
 func ErrTemporarilyUnavailable(desc string) *OAuthError {
 	return newErr(CodeTemporarilyUnavailable, desc)
 }

@@ -17,6 +17,8 @@ type RateDecision struct {
 // RateLimiter counts events per key in fixed windows.
 type RateLimiter interface {
 	// Allow counts one event for key in the window containing now and says
-	// whether it is within limit.
+	// whether it is within limit. Windows start at multiples of window since
+	// the Unix epoch, so replicas agree on them; refused events are not
+	// counted; Remaining is never negative; limit or window <= 0 is an error.
 	Allow(ctx context.Context, key string, limit int, window time.Duration, now time.Time) (RateDecision, error)
 }

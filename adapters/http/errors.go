@@ -50,6 +50,11 @@ func (s *Server) writeError(err error, c echo.Context) {
 		s.renderError(c, http.StatusBadRequest, page.Err)
 		return
 	}
+	if rl, ok := asRateLimited(err); ok {
+		s.log.InfoContext(ctx, "rate limited", "request_id", rid)
+		_ = writeRateLimited(c, rl)
+		return
+	}
 	if errors.Is(err, errMissingToken) {
 		h.Set("WWW-Authenticate", s.bearerChallenge(nil))
 		_ = c.JSON(http.StatusUnauthorized, map[string]string{"error": "unauthorized", "error_description": err.Error()})

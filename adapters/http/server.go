@@ -10,12 +10,14 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
 
 	"gatehouse/app"
 	"gatehouse/domain"
+	"gatehouse/ports"
 )
 
 // Config is what the edge needs to know about where it is served.
@@ -34,6 +36,10 @@ type Config struct {
 	ResourceName            string
 	RegistrationEnabled     bool
 	ClientMetadataDocuments bool
+	// AllowedOrigins may call /mcp from a browser besides BaseURL's origin.
+	AllowedOrigins []string
+	// TrustedProxies are CIDRs whose X-Forwarded-For names the client IP.
+	TrustedProxies []string
 	// Secure marks cookies Secure with the __Host- prefix (https base URL).
 	Secure bool
 	Logger *slog.Logger
@@ -55,15 +61,25 @@ type Deps struct {
 	Ready func(ctx context.Context) error
 	// Metrics serves /metrics; nil leaves it unrouted.
 	Metrics http.Handler
+	// MCP is the Streamable HTTP handler of the MCP server; it expects the
+	// caller in the request context. Gate decides tool calls; Sessions are
+	// the REST API's sessions. All three nil: /mcp is not served.
+	MCP      http.Handler
+	Gate     *app.ToolGate
+	Sessions *app.Sessions
+	// Limiter counts OAuth endpoint requests per client IP; nil: no limit.
+	Limiter    ports.RateLimiter
+	OAuthLimit app.RateLimitConfig
 }
 
 // Server is the HTTP edge.
 type Server struct {
-	cfg   Config
-	deps  Deps
-	e     *echo.Echo
-	log   *slog.Logger
-	pages *template.Template
+	cfg     Config
+	deps    Deps
+	e       *echo.Echo
+	log     *slog.Logger
+	pages   *template.Template
+	origins originPolicy
 }
 
 // New builds the routes.
@@ -74,7 +90,9 @@ func New(cfg Config, deps Deps) *Server {
 	cfg.BaseURL = strings.TrimRight(cfg.BaseURL, "/")
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
-	s := &Server{cfg: cfg, deps: deps, e: e, log: cfg.Logger, pages: parsePages()}
+	s := &Server{cfg: cfg, deps: deps, e: e, log: cfg.Logger, pages: parsePages(),
+		origins: newOriginPolicy(cfg.BaseURL, cfg.AllowedOrigins)}
+	e.IPExtractor = ipExtractor(cfg.TrustedProxies)
 	e.HTTPErrorHandler = s.writeError
 	e.Use(middleware.RequestIDWithConfig(middleware.RequestIDConfig{}))
 	e.Use(s.recoverer)
@@ -89,6 +107,9 @@ func New(cfg Config, deps Deps) *Server {
 	e.GET("/.well-known/oauth-protected-resource/mcp", s.protectedResourceMetadata(true))
 	if deps.Auth != nil {
 		s.authRoutes()
+	}
+	if deps.MCP != nil {
+		s.mcpRoutes()
 	}
 	return s
 }
@@ -107,11 +128,14 @@ func (s *Server) authRoutes() {
 	s.e.GET("/auth/.well-known/openid-configuration", meta)
 	s.e.GET("/auth/jwks.json", s.jwks)
 	g := s.e.Group("/auth")
-	g.GET("/authorize", s.authorize)
-	g.POST("/login", s.login)
+	limit := func(name string) echo.MiddlewareFunc {
+		return limitByIP(s.deps.Limiter, s.deps.OAuthLimit, name, time.Now)
+	}
+	g.GET("/authorize", s.authorize, limit("authorize"))
+	g.POST("/login", s.login, limit("authorize"))
 	g.POST("/consent", s.consent)
-	g.POST("/token", s.token)
-	g.POST("/register", s.register)
+	g.POST("/token", s.token, limit("token"))
+	g.POST("/register", s.register, limit("register"))
 	g.POST("/register/client", s.adminRegister)
 	g.POST("/revoke", s.revoke)
 	g.POST("/introspect", s.introspect)

@@ -27,6 +27,8 @@ const usage = `gatehouse — OAuth 2.1-secured MCP server and gateway
 
 Usage:
   gatehouse serve   [flags]     serve MCP, OAuth, discovery, health and metrics over HTTP
+  gatehouse stdio   [flags]     serve MCP over stdin/stdout; the access token comes from GATEHOUSE_TOKEN
+  gatehouse token   [--sub S --scope "read write" --ttl 15m]  mint a test token (development mode or a key file)
   gatehouse keys rotate [flags] add a new signing key; the old one stays published until its tokens expire
   gatehouse version             print version and build info
 
@@ -44,6 +46,10 @@ func run(ctx context.Context, args, env []string, stdin io.Reader, stdout, stder
 	switch args[0] {
 	case "serve":
 		err = runServe(ctx, args[1:], env, stdout, stderr)
+	case "stdio":
+		err = runStdio(ctx, args[1:], env, stdin, stdout, stderr)
+	case "token":
+		err = runToken(ctx, args[1:], env, stdout, stderr)
 	case "keys":
 		err = runKeys(ctx, args[1:], env, stdout, stderr)
 	case "version", "--version", "-v":

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	httpedge "gatehouse/adapters/http"
+	"gatehouse/app"
 	"gatehouse/config"
 )
 
@@ -27,6 +28,7 @@ func runServe(ctx context.Context, args, env []string, stdout, stderr io.Writer)
 	defer sys.close()
 
 	b := cfg.Auth.Builtin
+	tools := sys.buildTools()
 	edge := httpedge.New(httpedge.Config{
 		BaseURL:                 cfg.Server.BaseURL,
 		Issuer:                  cfg.Issuer(),
@@ -37,6 +39,8 @@ func runServe(ctx context.Context, args, env []string, stdout, stderr io.Writer)
 		ResourceName:            "Gatehouse MCP",
 		RegistrationEnabled:     b.Registration.Policy != "off",
 		ClientMetadataDocuments: b.ClientMetadata.Enabled,
+		AllowedOrigins:          cfg.Server.AllowedOrigins,
+		TrustedProxies:          cfg.Server.TrustedProxies,
 		Secure:                  strings.HasPrefix(cfg.Server.BaseURL, "https://"),
 		Logger:                  log,
 	}, httpedge.Deps{
@@ -44,6 +48,13 @@ func runServe(ctx context.Context, args, env []string, stdout, stderr io.Writer)
 		Authenticator: sys.authn,
 		JWKS:          sys.keys.PublicJWKS,
 		Ready:         sys.stores.Pinger.Ping,
+		MCP:           tools.server.HTTPHandler(),
+		Gate:          tools.gate,
+		Sessions:      tools.sessions,
+		Limiter:       tools.limiter,
+		OAuthLimit: app.RateLimitConfig{
+			Enabled: cfg.RateLimit.Enabled, Requests: cfg.RateLimit.OAuthRequests, Window: cfg.RateLimit.OAuthWindow,
+		},
 	})
 
 	ln, err := net.Listen("tcp", cfg.Server.Listen)

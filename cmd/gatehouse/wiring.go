@@ -6,10 +6,13 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"os"
+	"path/filepath"
 	"time"
 
 	"gatehouse/adapters/clientmeta"
 	"gatehouse/adapters/password"
+	"gatehouse/adapters/store/keyfile"
 	memstore "gatehouse/adapters/store/memory"
 	"gatehouse/adapters/token/builtin"
 	"gatehouse/app"
@@ -25,6 +28,7 @@ type system struct {
 	stores  ports.Stores
 	users   ports.UserStore
 	keys    *builtin.KeyManager
+	issuer  *builtin.Issuer
 	auth    *app.AuthServer
 	authn   app.Authenticator
 	demo    []demoClient
@@ -81,13 +85,19 @@ func build(ctx context.Context, cfg config.Config, log *slog.Logger) (*system, e
 		Leeway:    30 * time.Second,
 		Logger:    log,
 	}
-	sys.keys = builtin.NewKeyManager(stores.Keys, tokCfg)
+	keyStore, err := signingKeyStore(cfg, stores.Keys)
+	if err != nil {
+		sys.close()
+		return nil, err
+	}
+	sys.keys = builtin.NewKeyManager(keyStore, tokCfg)
+	sys.issuer = builtin.NewIssuer(sys.keys)
 	if err := sys.keys.EnsureKey(ctx); err != nil {
 		sys.close()
 		return nil, fmt.Errorf("signing keys: %w", err)
 	}
 	verifier := builtin.NewVerifier(sys.keys, tokCfg)
-	sys.authn = app.Authenticator{Verifier: verifier, Revocations: stores.Revocations}
+	sys.authn = app.Authenticator{Verifier: verifier, Revocations: stores.Revocations, Clock: now}
 
 	var docs ports.ClientMetadataFetcher
 	if b.ClientMetadata.Enabled {
@@ -126,9 +136,10 @@ func build(ctx context.Context, cfg config.Config, log *slog.Logger) (*system, e
 		Sessions:     stores.Sessions,
 		Users:        sys.users,
 		Passwords:    hasher,
-		Issuer:       builtin.NewIssuer(sys.keys),
+		Issuer:       sys.issuer,
 		Verifier:     verifier,
 		ClientDocs:   docs,
+		Clock:        now,
 		Logger:       log,
 	})
 	if err != nil {
@@ -148,6 +159,28 @@ func (s *system) close() {
 			s.log.Warn("close", "error", err)
 		}
 	}
+}
+
+// signingKeyStore picks where signing keys live: an explicit key file; in
+// development mode with the memory store, a key file in the user's cache
+// directory (so stdio and token share the dev server's keys); else the store.
+func signingKeyStore(cfg config.Config, fromStore ports.KeyStore) (ports.KeyStore, error) {
+	path := cfg.Auth.Builtin.KeyFile
+	if path == "" && cfg.Dev && cfg.Store.Driver == "memory" {
+		dir, err := os.UserCacheDir()
+		if err != nil {
+			return fromStore, nil
+		}
+		path = filepath.Join(dir, "gatehouse", "dev-signing-keys.json")
+	}
+	if path == "" {
+		return fromStore, nil
+	}
+	ks, err := keyfile.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("auth.builtin.key_file: %w", err)
+	}
+	return ks, nil
 }
 
 // Development mode's demo identities (CONTRACT.md).
@@ -197,7 +230,8 @@ func (s *system) seedClients(ctx context.Context) error {
 	if s.cfg.Dev {
 		clients = append(clients, domain.Client{
 			ID: demoPublicClient, Name: "Gatehouse demo client",
-			RedirectURIs:            []string{"http://localhost:3000/callback", "http://localhost:8080/callback"},
+			RedirectURIs: []string{"http://localhost:3000/callback", "http://localhost:8080/callback",
+				"http://127.0.0.1:3000/callback", "http://127.0.0.1:8080/callback"},
 			GrantTypes:              []string{domain.GrantAuthorizationCode, domain.GrantRefreshToken},
 			ResponseTypes:           []string{"code"},
 			TokenEndpointAuthMethod: domain.AuthMethodNone,

@@ -1,0 +1,119 @@
+package http
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"gatehouse/app"
+	"gatehouse/domain"
+)
+
+// maxMCPBody bounds a JSON-RPC message, as the MCP SDK does.
+const maxMCPBody = 4 << 20
+
+// mcpRoutes mounts the MCP endpoint and the REST API under /mcp.
+func (s *Server) mcpRoutes() {
+	h := s.mcpEndpoint
+	s.e.POST("/mcp", h)
+	s.e.GET("/mcp", h)
+	s.e.DELETE("/mcp", h)
+	s.e.GET("/mcp/tools", s.restTools)
+	s.e.POST("/mcp/execute/:tool", s.restExecute)
+	s.e.POST("/mcp/session/create", s.restCreateSession)
+	s.e.POST("/mcp/session/:id/execute/:tool", s.restSessionExecute)
+	s.e.DELETE("/mcp/session/:id", s.restDeleteSession)
+}
+
+// guard runs the checks every protected request gets: Host and Origin
+// (DNS rebinding), then the bearer token.
+func (s *Server) guard(c echo.Context) (domain.Principal, error) {
+	if why := s.origins.check(c.Request()); why != "" {
+		s.log.InfoContext(c.Request().Context(), "request refused", "reason", why, "origin", c.Request().Header.Get("Origin"))
+		return domain.Principal{}, echo.NewHTTPError(http.StatusForbidden, why)
+	}
+	return s.authenticate(c)
+}
+
+// mcpEndpoint is POST|GET|DELETE /mcp. A tools/call is decided here, from
+// the JSON-RPC body (never from the Mcp-Name header alone), before the SDK
+// answers, so a refusal can be an HTTP 403 with a step-up challenge or a 429.
+func (s *Server) mcpEndpoint(c echo.Context) error {
+	p, err := s.guard(c)
+	if err != nil {
+		return err
+	}
+	caller := app.Caller{Principal: p, Transport: app.TransportHTTP}
+	r := c.Request()
+	if r.Method == http.MethodPost {
+		body, err := io.ReadAll(http.MaxBytesReader(c.Response(), r.Body, maxMCPBody))
+		if err != nil {
+			return echo.NewHTTPError(http.StatusRequestEntityTooLarge)
+		}
+		r.Body = io.NopCloser(bytes.NewReader(body))
+		tool, isCall, err := toolCallName(body)
+		if err != nil {
+			return err
+		}
+		if isCall {
+			if err := s.deps.Gate.Admit(r.Context(), caller, tool); err != nil {
+				return err
+			}
+			caller.Admitted = true
+		}
+	}
+	c.SetRequest(r.WithContext(app.WithCaller(r.Context(), caller)))
+	s.deps.MCP.ServeHTTP(c.Response(), c.Request())
+	return nil
+}
+
+// toolCallName peeks at a JSON-RPC message: for tools/call it returns the
+// tool name. Batches are refused: MCP removed them in 2025-06-18, and every
+// call must be decided on its own.
+func toolCallName(body []byte) (string, bool, error) {
+	trimmed := bytes.TrimLeft(body, " \t\r\n")
+	if len(trimmed) > 0 && trimmed[0] == '[' {
+		return "", false, invalidRequest("JSON-RPC batches are not supported")
+	}
+	var msg struct {
+		Method string `json:"method"`
+		Params struct {
+			Name *string `json:"name"`
+		} `json:"params"`
+	}
+	if err := json.Unmarshal(body, &msg); err != nil {
+		// The SDK answers malformed JSON with a JSON-RPC parse error.
+		return "", false, nil
+	}
+	if msg.Method != "tools/call" {
+		return "", false, nil
+	}
+	if msg.Params.Name == nil {
+		return "", false, invalidRequest("tools/call needs params.name")
+	}
+	return *msg.Params.Name, true, nil
+}
+
+// writeRateLimited answers 429 with Retry-After and the RateLimit headers
+// (draft-ietf-httpapi-ratelimit-headers).
+func writeRateLimited(c echo.Context, e *app.RateLimitedError) error {
+	h := c.Response().Header()
+	secs := int(e.RetryAfter.Round(time.Second) / time.Second)
+	h.Set("Retry-After", strconv.Itoa(secs))
+	h.Set("RateLimit-Limit", strconv.Itoa(e.Decision.Limit))
+	h.Set("RateLimit-Remaining", strconv.Itoa(e.Decision.Remaining))
+	h.Set("RateLimit-Reset", strconv.Itoa(secs))
+	h.Set("Cache-Control", "no-store")
+	return c.JSON(http.StatusTooManyRequests, map[string]string{"error": "rate_limited", "error_description": e.Error()})
+}
+
+func asRateLimited(err error) (*app.RateLimitedError, bool) {
+	var rl *app.RateLimitedError
+	return rl, errors.As(err, &rl)
+}

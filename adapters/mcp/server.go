@@ -1,0 +1,72 @@
+// Package mcp serves Gatehouse's tools over the Model Context Protocol with
+// the official Go SDK: one SDK server, reached over Streamable HTTP (both
+// protocol eras) and stdio, where every request is tied to an authenticated
+// caller and every tool call passes the app's ToolGate.
+package mcp
+
+import (
+	"context"
+	"log/slog"
+	"time"
+
+	mcpsdk "github.com/modelcontextprotocol/go-sdk/mcp"
+
+	"gatehouse/app"
+)
+
+// Config describes the MCP server to clients and where it logs.
+type Config struct {
+	Name, Version, Instructions string
+	Logger                      *slog.Logger
+	// SessionTimeout closes legacy (2025-11-25 and older) HTTP sessions idle
+	// this long; they live in process memory. Zero means 30 minutes.
+	SessionTimeout time.Duration
+}
+
+const defaultSessionTimeout = 30 * time.Minute
+
+// Server is the MCP server with Gatehouse's caller, scope, rate-limit and
+// audit handling installed.
+type Server struct {
+	sdk            *mcpsdk.Server
+	gate           *app.ToolGate
+	log            *slog.Logger
+	sessionTimeout time.Duration
+}
+
+// NewServer builds the SDK server, lets each registrar add its tools, and
+// installs the middleware that guards every request.
+func NewServer(cfg Config, gate *app.ToolGate, registrars ...func(*mcpsdk.Server)) *Server {
+	log := cfg.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	s := &Server{gate: gate, log: log, sessionTimeout: cfg.SessionTimeout}
+	if s.sessionTimeout <= 0 {
+		s.sessionTimeout = defaultSessionTimeout
+	}
+	s.sdk = mcpsdk.NewServer(&mcpsdk.Implementation{Name: cfg.Name, Version: cfg.Version}, &mcpsdk.ServerOptions{
+		Instructions: cfg.Instructions,
+		Logger:       sdkLogger(log),
+		SetCacheable: setCacheable,
+	})
+	for _, register := range registrars {
+		register(s.sdk)
+	}
+	s.sdk.AddReceivingMiddleware(s.guard)
+	return s
+}
+
+// SDK returns the underlying SDK server, for registering more features.
+func (s *Server) SDK() *mcpsdk.Server { return s.sdk }
+
+// setCacheable marks every cacheable result private except server/discover:
+// lists are filtered by the caller's scopes, so an intermediary must never
+// serve one caller's list to another (MCP caching, cacheScope). It runs with
+// the SDK server's lock held and must not call back into the server.
+func setCacheable(_ context.Context, req mcpsdk.Request, c *mcpsdk.Cacheable) {
+	if _, ok := req.(*mcpsdk.ServerRequest[*mcpsdk.DiscoverParams]); ok {
+		return
+	}
+	c.CacheScope = "private"
+}
