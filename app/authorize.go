@@ -5,6 +5,7 @@ import (
 	"crypto/subtle"
 	"errors"
 	"net/url"
+	"slices"
 	"strings"
 
 	"gatehouse/domain"
@@ -22,6 +23,9 @@ type AuthorizeParams struct {
 	CodeChallenge       string
 	CodeChallengeMethod string
 	Resource            string
+	// Prompt is the OIDC prompt parameter; "login" makes the user sign in
+	// again even with a live login session (to switch accounts).
+	Prompt string
 	// Resources counts resource parameters: RFC 8707 allows several, this
 	// server binds a token to exactly one.
 	ResourceCount int
@@ -159,7 +163,7 @@ func (s *AuthServer) StartAuthorization(ctx context.Context, p AuthorizeParams) 
 		BrowserHash:   domain.HashSecret(browser),
 		ExpiresAt:     now.Add(s.cfg.AuthRequestTTL),
 	}
-	if p.LoginSecret != "" && p.BrowserSecret != "" {
+	if p.LoginSecret != "" && p.BrowserSecret != "" && !slices.Contains(strings.Fields(p.Prompt), "login") {
 		sess, err := s.Sessions.GetSession(ctx, domain.HashSecret(p.LoginSecret), now)
 		if err == nil && sess.Kind == domain.SessionBrowser {
 			// A session outliving its user (removed from the configuration)

@@ -77,6 +77,8 @@ type Builtin struct {
 	AuthRequestTTL  time.Duration `koanf:"auth_request_ttl"`
 	LoginSessionTTL time.Duration `koanf:"login_session_ttl"`
 	SigningAlg      string        `koanf:"signing_alg"` // ES256 | RS256
+	// Leeway is the clock skew tolerated when checking exp, nbf and iat.
+	Leeway time.Duration `koanf:"leeway"`
 	// KeyRotationInterval: a new signing key after this long (0: only by
 	// `gatehouse keys rotate`).
 	KeyRotationInterval time.Duration `koanf:"key_rotation_interval"`

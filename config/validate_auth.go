@@ -3,6 +3,7 @@ package config
 import (
 	"fmt"
 	"net/url"
+	"time"
 )
 
 func (c Config) validateAuth(p *problems) {
@@ -24,6 +25,9 @@ func (c Config) validateBuiltin(p *problems) {
 		}
 	}
 	p.positive("auth.builtin.access_token_ttl", b.AccessTokenTTL)
+	if b.Leeway < 0 || b.Leeway > 5*time.Minute {
+		p.add("auth.builtin.leeway", "must be between 0 and 5m")
+	}
 	p.positive("auth.builtin.refresh_token_ttl", b.RefreshTokenTTL)
 	p.positive("auth.builtin.code_ttl", b.CodeTTL)
 	p.positive("auth.builtin.auth_request_ttl", b.AuthRequestTTL)
@@ -147,8 +151,8 @@ func (c Config) validateExternal(p *problems) {
 		p.oneOf(fmt.Sprintf("auth.external.algorithms[%d]", i), a, externalAlgs...)
 	}
 	p.scopeTokens("auth.external.required_scopes", e.RequiredScopes)
-	if e.Leeway < 0 {
-		p.add("auth.external.leeway", "must not be negative")
+	if e.Leeway < 0 || e.Leeway > 5*time.Minute {
+		p.add("auth.external.leeway", "must be between 0 and 5m")
 	}
 	p.positive("auth.external.jwks_cache_ttl", e.JWKSCacheTTL)
 	if in := e.Introspection; in.URL != "" {

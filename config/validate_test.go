@@ -185,7 +185,7 @@ func TestValidateRejects(t *testing.T) {
 		{"external required scope", external, func(c *Config) { c.Auth.External.RequiredScopes = []string{""} },
 			"auth.external.required_scopes[0]: "},
 		{"external leeway", external, func(c *Config) { c.Auth.External.Leeway = -time.Second },
-			"auth.external.leeway: must not be negative"},
+			"auth.external.leeway: must be between 0 and 5m"},
 		{"external jwks cache", external, func(c *Config) { c.Auth.External.JWKSCacheTTL = 0 },
 			"auth.external.jwks_cache_ttl: must be positive"},
 		{"introspection without client", external,

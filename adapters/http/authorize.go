@@ -26,6 +26,7 @@ func (s *Server) authorize(c echo.Context) error {
 		CodeChallenge:       q.Get("code_challenge"),
 		CodeChallengeMethod: q.Get("code_challenge_method"),
 		Resource:            q.Get("resource"),
+		Prompt:              q.Get("prompt"),
 		ResourceCount:       len(q["resource"]),
 		BrowserSecret:       s.readCookie(c, browserCookie),
 		LoginSecret:         s.readCookie(c, loginCookie),

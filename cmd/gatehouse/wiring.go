@@ -82,7 +82,7 @@ func build(ctx context.Context, cfg config.Config, log *slog.Logger) (*system, e
 		Issuer:    cfg.Issuer(),
 		Algorithm: b.SigningAlg,
 		Audiences: []string{cfg.MCPURL()},
-		Leeway:    30 * time.Second,
+		Leeway:    b.Leeway,
 		Logger:    log,
 	}
 	keyStore, err := signingKeyStore(cfg, stores.Keys)
