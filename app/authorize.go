@@ -84,7 +84,9 @@ func (s *AuthServer) lookupClient(ctx context.Context, id string) (domain.Client
 	if id == "" {
 		return domain.Client{}, domain.ErrInvalidRequest("client_id is required")
 	}
-	if s.cfg.ClientMetadataDocuments && s.ClientDocs != nil && strings.HasPrefix(id, "https://") {
+	// URL client ids go to the metadata fetcher, which decides whether the
+	// URL is acceptable (https, or http for an allow-listed test host).
+	if s.cfg.ClientMetadataDocuments && s.ClientDocs != nil && (strings.HasPrefix(id, "https://") || strings.HasPrefix(id, "http://")) {
 		c, err := s.ClientDocs.FetchClient(ctx, id)
 		if err != nil {
 			var oe *domain.OAuthError
