@@ -18,8 +18,8 @@ func runKeys(ctx context.Context, args, env []string, stdout, stderr io.Writer) 
 	if err != nil {
 		return fmt.Errorf("invalid configuration:\n%w", err)
 	}
-	if cfg.Store.Driver == "memory" {
-		return errors.New("store.driver: keys rotate needs a shared store (redis or postgres); the memory store lives inside one serve process")
+	if cfg.Store.Driver == "memory" && keyFilePath(cfg) == "" {
+		return errors.New("store.driver: keys rotate needs keys that outlive this command: a shared store (redis or postgres) or auth.builtin.key_file")
 	}
 	sys, err := build(ctx, cfg, newLogger(cfg, stderr))
 	if err != nil {

@@ -29,6 +29,7 @@ Usage:
   gatehouse serve   [flags]     serve MCP, OAuth, discovery, health and metrics over HTTP
   gatehouse stdio   [flags]     serve MCP over stdin/stdout; the access token comes from GATEHOUSE_TOKEN
   gatehouse token   [--sub S --scope "read write" --ttl 15m]  mint a test token (development mode or a key file)
+  gatehouse config claude [--remote]  print a Claude Desktop mcpServers entry for this server
   gatehouse keys rotate [flags] add a new signing key; the old one stays published until its tokens expire
   gatehouse version             print version and build info
 
@@ -50,6 +51,8 @@ func run(ctx context.Context, args, env []string, stdin io.Reader, stdout, stder
 		err = runStdio(ctx, args[1:], env, stdin, stdout, stderr)
 	case "token":
 		err = runToken(ctx, args[1:], env, stdout, stderr)
+	case "config":
+		err = runConfig(ctx, args[1:], env, stdout)
 	case "keys":
 		err = runKeys(ctx, args[1:], env, stdout, stderr)
 	case "version", "--version", "-v":

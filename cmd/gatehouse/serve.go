@@ -72,6 +72,12 @@ func runServe(ctx context.Context, args, env []string, stdout, stderr io.Writer)
 	log.Info("serving", "listen", ln.Addr().String(), "base_url", cfg.Server.BaseURL, "issuer", cfg.Issuer(),
 		"store", cfg.Store.Driver, "auth_mode", cfg.Auth.Mode, "dev", cfg.Dev)
 
+	if iv := b.KeyRotationInterval; iv > 0 {
+		rctx, stopRotation := context.WithCancel(ctx)
+		done := make(chan struct{})
+		go func() { defer close(done); sys.rotateKeys(rctx, iv) }()
+		defer func() { stopRotation(); <-done }()
+	}
 	errc := make(chan error, 1)
 	go func() {
 		if cfg.Server.TLS.CertFile != "" {

@@ -29,6 +29,7 @@ type system struct {
 	users   ports.UserStore
 	keys    *builtin.KeyManager
 	issuer  *builtin.Issuer
+	keyDB   ports.KeyStore
 	auth    *app.AuthServer
 	authn   app.Authenticator
 	demo    []demoClient
@@ -90,6 +91,7 @@ func build(ctx context.Context, cfg config.Config, log *slog.Logger) (*system, e
 		sys.close()
 		return nil, err
 	}
+	sys.keyDB = keyStore
 	sys.keys = builtin.NewKeyManager(keyStore, tokCfg)
 	sys.issuer = builtin.NewIssuer(sys.keys)
 	if err := sys.keys.EnsureKey(ctx); err != nil {
@@ -165,14 +167,7 @@ func (s *system) close() {
 // development mode with the memory store, a key file in the user's cache
 // directory (so stdio and token share the dev server's keys); else the store.
 func signingKeyStore(cfg config.Config, fromStore ports.KeyStore) (ports.KeyStore, error) {
-	path := cfg.Auth.Builtin.KeyFile
-	if path == "" && cfg.Dev && cfg.Store.Driver == "memory" {
-		dir, err := os.UserCacheDir()
-		if err != nil {
-			return fromStore, nil
-		}
-		path = filepath.Join(dir, "gatehouse", "dev-signing-keys.json")
-	}
+	path := keyFilePath(cfg)
 	if path == "" {
 		return fromStore, nil
 	}
@@ -181,6 +176,19 @@ func signingKeyStore(cfg config.Config, fromStore ports.KeyStore) (ports.KeyStor
 		return nil, fmt.Errorf("auth.builtin.key_file: %w", err)
 	}
 	return ks, nil
+}
+
+// keyFilePath is the signing-key file in use, "" when keys live in the store.
+func keyFilePath(cfg config.Config) string {
+	if p := cfg.Auth.Builtin.KeyFile; p != "" {
+		return p
+	}
+	if cfg.Dev && cfg.Store.Driver == "memory" {
+		if dir, err := os.UserCacheDir(); err == nil {
+			return filepath.Join(dir, "gatehouse", "dev-signing-keys.json")
+		}
+	}
+	return ""
 }
 
 // Development mode's demo identities (CONTRACT.md).
