@@ -3,6 +3,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -66,8 +67,13 @@ func run(ctx context.Context, args, env []string, stdin io.Reader, stdout, stder
 		return 2
 	}
 	if err != nil {
-		fmt.Fprintf(stderr, "gatehouse: %v\n", err)
+		if !errors.Is(err, errReported) {
+			fmt.Fprintf(stderr, "gatehouse: %v\n", err)
+		}
 		return 1
 	}
 	return 0
 }
+
+// errReported: the command already told the user what went wrong.
+var errReported = errors.New("reported")

@@ -36,7 +36,9 @@ func runStdio(ctx context.Context, args, env []string, stdin io.Reader, stdout, 
 	log := newLogger(cfg, stderr) // stdout carries MCP messages only
 	token := stdioToken(env)
 	if token == "" {
-		return errors.New("Missing OAuth2 access token (set GATEHOUSE_TOKEN or M3_OAUTH2_TOKEN)")
+		// The seed's exact wording, which scripts may match on.
+		fmt.Fprintln(stderr, "Missing OAuth2 access token (set GATEHOUSE_TOKEN or M3_OAUTH2_TOKEN)")
+		return errReported
 	}
 	sys, err := build(ctx, cfg, log)
 	if err != nil {
