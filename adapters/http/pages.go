@@ -67,11 +67,18 @@ func (s *Server) renderError(c echo.Context, status int, e *domain.OAuthError) {
 	}
 }
 
+// clientLabel is what the pages call a client. Names come from
+// registrations and metadata documents anyone can write, so they are cut to
+// a length that cannot push the rest of the page out of view.
 func clientLabel(c domain.Client) string {
-	if c.Name != "" {
-		return c.Name
+	name := c.Name
+	if name == "" {
+		name = c.ID
 	}
-	return c.ID
+	if r := []rune(name); len(r) > 80 {
+		name = string(r[:80]) + "…"
+	}
+	return name
 }
 
 func redirectHost(uri string) (string, bool) {
