@@ -39,7 +39,13 @@ type RateLimitedError struct {
 }
 
 func (e *RateLimitedError) Error() string {
-	return fmt.Sprintf("rate limit exceeded: %d calls per window; retry in %s", e.Decision.Limit, e.RetryAfter.Round(time.Second))
+	return fmt.Sprintf("rate limit exceeded: %d calls per window; retry in %ds", e.Decision.Limit, e.RetryAfterSeconds())
+}
+
+// RetryAfterSeconds rounds the wait up: a client told to come back after a
+// rounded-down wait would arrive before the window ends and be refused again.
+func (e *RateLimitedError) RetryAfterSeconds() int {
+	return int((e.RetryAfter + time.Second - 1) / time.Second)
 }
 
 func (g *ToolGate) now() time.Time {

@@ -64,6 +64,8 @@ func (s *Server) writeError(err error, c echo.Context) {
 	if errors.As(err, &he) {
 		code := "invalid_request"
 		switch he.Code {
+		case http.StatusForbidden:
+			code = domain.CodeAccessDenied
 		case http.StatusNotFound:
 			code = "not_found"
 		case http.StatusMethodNotAllowed:

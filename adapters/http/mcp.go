@@ -7,7 +7,6 @@ import (
 	"io"
 	"net/http"
 	"strconv"
-	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -81,30 +80,42 @@ func toolCallName(body []byte) (string, bool, error) {
 	if len(trimmed) > 0 && trimmed[0] == '[' {
 		return "", false, invalidRequest("JSON-RPC batches are not supported")
 	}
-	var msg struct {
-		Method string `json:"method"`
-		Params struct {
-			Name *string `json:"name"`
-		} `json:"params"`
-	}
+	// Keys are matched exactly, as the SDK's decoder matches them: a struct
+	// would also take "Name" for "name" and admit a tool other than the one
+	// the SDK runs. Of duplicate keys the last wins in both.
+	var msg map[string]json.RawMessage
 	if err := json.Unmarshal(body, &msg); err != nil {
 		// The SDK answers malformed JSON with a JSON-RPC parse error.
 		return "", false, nil
 	}
-	if msg.Method != "tools/call" {
+	var method string
+	if err := json.Unmarshal(msg["method"], &method); err != nil || method != "tools/call" {
 		return "", false, nil
 	}
-	if msg.Params.Name == nil {
+	var params map[string]json.RawMessage
+	if raw, ok := msg["params"]; ok {
+		if err := json.Unmarshal(raw, &params); err != nil {
+			// Not an object: the SDK refuses the call, unadmitted.
+			return "", false, nil
+		}
+	}
+	raw, ok := params["name"]
+	if !ok || string(raw) == "null" {
 		return "", false, invalidRequest("tools/call needs params.name")
 	}
-	return *msg.Params.Name, true, nil
+	var name string
+	if err := json.Unmarshal(raw, &name); err != nil {
+		// A name that is not a string: the SDK refuses the call, unadmitted.
+		return "", false, nil
+	}
+	return name, true, nil
 }
 
 // writeRateLimited answers 429 with Retry-After and the RateLimit headers
 // (draft-ietf-httpapi-ratelimit-headers).
 func writeRateLimited(c echo.Context, e *app.RateLimitedError) error {
 	h := c.Response().Header()
-	secs := int(e.RetryAfter.Round(time.Second) / time.Second)
+	secs := e.RetryAfterSeconds()
 	h.Set("Retry-After", strconv.Itoa(secs))
 	h.Set("RateLimit-Limit", strconv.Itoa(e.Decision.Limit))
 	h.Set("RateLimit-Remaining", strconv.Itoa(e.Decision.Remaining))

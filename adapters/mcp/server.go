@@ -47,6 +47,14 @@ func NewServer(cfg Config, gate *app.ToolGate, registrars ...func(*mcpsdk.Server
 	}
 	s.sdk = mcpsdk.NewServer(&mcpsdk.Implementation{Name: cfg.Name, Version: cfg.Version}, &mcpsdk.ServerOptions{
 		Instructions: cfg.Instructions,
+		// The SDK answers prompts/list and resources/list (with empty lists)
+		// whether or not any exist, so the declared capabilities say so too:
+		// a modern client trusts server/discover to match what is handled.
+		Capabilities: &mcpsdk.ServerCapabilities{
+			Logging:   &mcpsdk.LoggingCapabilities{},
+			Prompts:   &mcpsdk.PromptCapabilities{},
+			Resources: &mcpsdk.ResourceCapabilities{},
+		},
 		Logger:       sdkLogger(log),
 		SetCacheable: setCacheable,
 	})
