@@ -28,34 +28,7 @@ func runServe(ctx context.Context, args, env []string, stdout, stderr io.Writer)
 	defer sys.close()
 
 	b := cfg.Auth.Builtin
-	tools := sys.buildTools()
-	edge := httpedge.New(httpedge.Config{
-		BaseURL:                 cfg.Server.BaseURL,
-		Issuer:                  cfg.Issuer(),
-		MCPURL:                  cfg.MCPURL(),
-		SigningAlg:              b.SigningAlg,
-		ScopesSupported:         b.Scopes,
-		ResourceScopes:          cfg.Tools.DefaultScopes,
-		ResourceName:            "Gatehouse MCP",
-		RegistrationEnabled:     b.Registration.Policy != "off",
-		ClientMetadataDocuments: b.ClientMetadata.Enabled,
-		AllowedOrigins:          cfg.Server.AllowedOrigins,
-		TrustedProxies:          cfg.Server.TrustedProxies,
-		Secure:                  strings.HasPrefix(cfg.Server.BaseURL, "https://"),
-		Logger:                  log,
-	}, httpedge.Deps{
-		Auth:          sys.auth,
-		Authenticator: sys.authn,
-		JWKS:          sys.keys.PublicJWKS,
-		Ready:         sys.stores.Pinger.Ping,
-		MCP:           tools.server.HTTPHandler(),
-		Gate:          tools.gate,
-		Sessions:      tools.sessions,
-		Limiter:       tools.limiter,
-		OAuthLimit: app.RateLimitConfig{
-			Enabled: cfg.RateLimit.Enabled, Requests: cfg.RateLimit.OAuthRequests, Window: cfg.RateLimit.OAuthWindow,
-		},
-	})
+	edge := newEdge(sys, sys.buildTools())
 
 	ln, err := net.Listen("tcp", cfg.Server.Listen)
 	if err != nil {
@@ -101,6 +74,40 @@ func runServe(ctx context.Context, args, env []string, stdout, stderr io.Writer)
 		return err
 	}
 	return nil
+}
+
+// newEdge builds the HTTP edge over the system and its tools, as serve
+// runs it; the benchmarks drive the same handler in process.
+func newEdge(sys *system, tools *toolStack) *httpedge.Server {
+	cfg := sys.cfg
+	b := cfg.Auth.Builtin
+	return httpedge.New(httpedge.Config{
+		BaseURL:                 cfg.Server.BaseURL,
+		Issuer:                  cfg.Issuer(),
+		MCPURL:                  cfg.MCPURL(),
+		SigningAlg:              b.SigningAlg,
+		ScopesSupported:         b.Scopes,
+		ResourceScopes:          cfg.Tools.DefaultScopes,
+		ResourceName:            "Gatehouse MCP",
+		RegistrationEnabled:     b.Registration.Policy != "off",
+		ClientMetadataDocuments: b.ClientMetadata.Enabled,
+		AllowedOrigins:          cfg.Server.AllowedOrigins,
+		TrustedProxies:          cfg.Server.TrustedProxies,
+		Secure:                  strings.HasPrefix(cfg.Server.BaseURL, "https://"),
+		Logger:                  sys.log,
+	}, httpedge.Deps{
+		Auth:          sys.auth,
+		Authenticator: sys.authn,
+		JWKS:          sys.keys.PublicJWKS,
+		Ready:         sys.stores.Pinger.Ping,
+		MCP:           tools.server.HTTPHandler(),
+		Gate:          tools.gate,
+		Sessions:      tools.sessions,
+		Limiter:       tools.limiter,
+		OAuthLimit: app.RateLimitConfig{
+			Enabled: cfg.RateLimit.Enabled, Requests: cfg.RateLimit.OAuthRequests, Window: cfg.RateLimit.OAuthWindow,
+		},
+	})
 }
 
 func printBanner(w io.Writer, sys *system, addr string) {
