@@ -82,13 +82,19 @@ func (a *Accounts) RecentInvocations(ctx context.Context, limit int) ([]domain.T
 	return a.Audit.RecentInvocations(ctx, limit)
 }
 
+// RevocationMargin keeps a revoked token or grant on the revocation list
+// past the last moment a verifier could still accept its tokens: the
+// verifier tolerates clock skew (at most 5 minutes, config-enforced), and a
+// token must not come back to life inside that leeway.
+const RevocationMargin = 6 * time.Minute
+
 // revokeFamily revokes a grant in the store and denies its access tokens
 // until the last of them would have expired anyway.
 func revokeFamily(ctx context.Context, grants ports.GrantStore, rl ports.RevocationList, grantID string, now time.Time, accessTTL time.Duration) error {
 	if err := grants.RevokeGrant(ctx, grantID, now); err != nil && !errors.Is(err, ports.ErrNotFound) {
 		return fmt.Errorf("revoke grant: %w", err)
 	}
-	if err := rl.Revoke(ctx, GrantRevocationKey(grantID), now.Add(accessTTL+time.Minute)); err != nil {
+	if err := rl.Revoke(ctx, GrantRevocationKey(grantID), now.Add(accessTTL+RevocationMargin)); err != nil {
 		return fmt.Errorf("deny grant's access tokens: %w", err)
 	}
 	return nil

@@ -155,15 +155,16 @@ func (s *AuthServer) StartAuthorization(ctx context.Context, p AuthorizeParams) 
 		out.NewBrowserSecret = browser
 	}
 	req := domain.AuthRequest{
-		ID:            randomID(),
-		ClientID:      client.ID,
-		RedirectURI:   redirectURI,
-		State:         p.State,
-		CodeChallenge: p.CodeChallenge,
-		Scopes:        scopes,
-		Resource:      resource,
-		BrowserHash:   domain.HashSecret(browser),
-		ExpiresAt:     now.Add(s.cfg.AuthRequestTTL),
+		ID:               randomID(),
+		ClientID:         client.ID,
+		RedirectURI:      redirectURI,
+		RedirectURIGiven: p.RedirectURI != "",
+		State:            p.State,
+		CodeChallenge:    p.CodeChallenge,
+		Scopes:           scopes,
+		Resource:         resource,
+		BrowserHash:      domain.HashSecret(browser),
+		ExpiresAt:        now.Add(s.cfg.AuthRequestTTL),
 	}
 	if p.LoginSecret != "" && p.BrowserSecret != "" && !slices.Contains(strings.Fields(p.Prompt), "login") {
 		sess, err := s.Sessions.GetSession(ctx, domain.HashSecret(p.LoginSecret), now)
@@ -190,7 +191,7 @@ func (s *AuthServer) StartAuthorization(ctx context.Context, p AuthorizeParams) 
 // the set is capped by what the client registered. No scope asks for all the
 // client may have (RFC 6749 §3.3 lets the server pick a default).
 func (s *AuthServer) requestedScopes(raw string, client domain.Client) (domain.Scopes, error) {
-	req := domain.ParseScopes(raw)
+	req := withoutIgnoredScopes(domain.ParseScopes(raw))
 	for _, t := range req {
 		if !domain.ValidScopeToken(t) || !s.cfg.SupportedScopes.Has(t) {
 			return nil, domain.ErrInvalidScope("unknown scope " + strings.Trim(t, "\x00"))
@@ -297,3 +298,11 @@ func pageErr(err error) error {
 	}
 	return &PageError{oe}
 }
+
+// ignoredScopes are well-known scopes clients send by habit that this server
+// does not grant: no ID tokens (openid) and refresh tokens follow the
+// client's registered grant types, not offline_access. RFC 6749 §3.3 lets
+// the server ignore them instead of failing the request.
+var ignoredScopes = domain.NewScopes("openid", "offline_access")
+
+func withoutIgnoredScopes(s domain.Scopes) domain.Scopes { return s.Minus(ignoredScopes) }

@@ -34,6 +34,11 @@ type AuthServerConfig struct {
 	// RegistrationScopes caps what dynamically registered clients may ask.
 	RegistrationScopes domain.Scopes
 	AllowPublicClients bool
+	// IntrospectionClients may introspect any token; other confidential
+	// clients only tokens issued to themselves (RFC 7662 §4 leaves the
+	// policy to the server; self-registered clients must not learn about
+	// other users' tokens).
+	IntrospectionClients []string
 	// ClientMetadataDocuments turns on URL client ids (CIMD).
 	ClientMetadataDocuments bool
 }

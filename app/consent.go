@@ -64,15 +64,16 @@ func (s *AuthServer) finish(ctx context.Context, req domain.AuthRequest, out Aut
 	}
 	code := randomToken()
 	err := s.Grants.SaveAuthCode(ctx, domain.AuthCode{
-		Hash:          domain.HashSecret(code),
-		GrantID:       grant.ID,
-		ClientID:      req.ClientID,
-		Subject:       req.Subject,
-		RedirectURI:   req.RedirectURI,
-		CodeChallenge: req.CodeChallenge,
-		Scopes:        req.Scopes,
-		Resource:      req.Resource,
-		ExpiresAt:     now.Add(s.cfg.CodeTTL),
+		Hash:             domain.HashSecret(code),
+		GrantID:          grant.ID,
+		ClientID:         req.ClientID,
+		Subject:          req.Subject,
+		RedirectURI:      req.RedirectURI,
+		RedirectURIGiven: req.RedirectURIGiven,
+		CodeChallenge:    req.CodeChallenge,
+		Scopes:           req.Scopes,
+		Resource:         req.Resource,
+		ExpiresAt:        now.Add(s.cfg.CodeTTL),
 	})
 	if err != nil {
 		return AuthorizeOutcome{}, storeErr(err, nil)

@@ -32,6 +32,9 @@ func (s *AuthServer) exchangeCode(ctx context.Context, client domain.Client, r T
 	if code.ClientID != client.ID {
 		return TokenResponse{}, domain.ErrInvalidGrant("authorization code was issued to another client")
 	}
+	if r.RedirectURI == "" && code.RedirectURIGiven {
+		return TokenResponse{}, domain.ErrInvalidGrant("redirect_uri is required: the authorization request named one")
+	}
 	if r.RedirectURI != "" && r.RedirectURI != code.RedirectURI {
 		return TokenResponse{}, domain.ErrInvalidGrant("redirect_uri does not match the authorization request")
 	}

@@ -60,6 +60,7 @@ func TestExchangeCodeFailures(t *testing.T) {
 		{"unknown code", func(r *app.TokenRequest) { r.Code = "not-a-code" }, nil, domain.CodeInvalidGrant},
 		{"code for another client", func(r *app.TokenRequest) { r.Client = creds(otherID) }, nil, domain.CodeInvalidGrant},
 		{"another redirect URI", func(r *app.TokenRequest) { r.RedirectURI = "http://127.0.0.1:9/callback" }, nil, domain.CodeInvalidGrant},
+		{"redirect URI omitted though the request named it", func(r *app.TokenRequest) { r.RedirectURI = "" }, nil, domain.CodeInvalidGrant},
 		{"another resource", func(r *app.TokenRequest) {
 			r.Resource, r.ResourceCount = "https://mcp.example/other", 1
 		}, nil, domain.CodeInvalidTarget},
@@ -72,7 +73,8 @@ func TestExchangeCodeFailures(t *testing.T) {
 			h := newHarness(t)
 			pk := newPKCE(t)
 			code := h.authorize(t, &browser{}, authParams(publicID, publicRedirect, "read", pk), "alice")
-			r := app.TokenRequest{Client: creds(publicID), GrantType: domain.GrantAuthorizationCode, Code: code, CodeVerifier: pk.verifier}
+			r := app.TokenRequest{Client: creds(publicID), GrantType: domain.GrantAuthorizationCode, Code: code, CodeVerifier: pk.verifier,
+				RedirectURI: publicRedirect}
 			tt.edit(&r)
 			if tt.before != nil {
 				tt.before(h)
@@ -143,7 +145,8 @@ func TestExchangeCodeConfidentialClient(t *testing.T) {
 	h := newHarness(t)
 	pk := newPKCE(t)
 	code := h.authorize(t, &browser{}, authParams(confID, confRedirect, "read", pk), "alice")
-	r := app.TokenRequest{Client: creds(confID), GrantType: domain.GrantAuthorizationCode, Code: code, CodeVerifier: pk.verifier}
+	r := app.TokenRequest{Client: creds(confID), GrantType: domain.GrantAuthorizationCode, Code: code, CodeVerifier: pk.verifier,
+		RedirectURI: confRedirect}
 	r.Client.Secret = "wrong"
 	_, err := h.srv.Token(t.Context(), r)
 	wantCode(t, err, domain.CodeInvalidClient)

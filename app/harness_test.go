@@ -45,26 +45,30 @@ const (
 // harness is an authorization server over the memory store, with fake
 // tokens and a fake clock.
 type harness struct {
-	srv    *app.AuthServer
-	store  *memory.Store
-	clock  *fakeClock
-	tokens *fakeTokens
-	cfg    app.AuthServerConfig
+	// redirects remembers the redirect URI each code was issued for, so
+	// exchange repeats it as RFC 6749 §4.1.3 requires.
+	redirects map[string]string
+	srv       *app.AuthServer
+	store     *memory.Store
+	clock     *fakeClock
+	tokens    *fakeTokens
+	cfg       app.AuthServerConfig
 }
 
 func testConfig() app.AuthServerConfig {
 	return app.AuthServerConfig{
-		Issuer:             testIssuer,
-		Resources:          []string{testResource, "https://mcp.example/other"},
-		AccessTokenTTL:     5 * time.Minute,
-		RefreshTokenTTL:    24 * time.Hour,
-		CodeTTL:            time.Minute,
-		AuthRequestTTL:     10 * time.Minute,
-		LoginSessionTTL:    8 * time.Hour,
-		SupportedScopes:    domain.ParseScopes("admin read write"),
-		RegistrationPolicy: "open",
-		RegistrationScopes: domain.ParseScopes("read write"),
-		AllowPublicClients: true,
+		Issuer:               testIssuer,
+		Resources:            []string{testResource, "https://mcp.example/other"},
+		AccessTokenTTL:       5 * time.Minute,
+		RefreshTokenTTL:      24 * time.Hour,
+		CodeTTL:              time.Minute,
+		AuthRequestTTL:       10 * time.Minute,
+		LoginSessionTTL:      8 * time.Hour,
+		SupportedScopes:      domain.ParseScopes("admin read write"),
+		RegistrationPolicy:   "open",
+		RegistrationScopes:   domain.ParseScopes("read write"),
+		AllowPublicClients:   true,
+		IntrospectionClients: []string{confID},
 	}
 }
 
@@ -219,7 +223,12 @@ func (h *harness) authorize(t *testing.T, b *browser, p app.AuthorizeParams, use
 		out, err = h.consent(t, b, out, true)
 	}
 	out = mustStep(t, out, err, app.StepRedirect)
-	return codeFrom(t, out.RedirectURL, p.RedirectURI)
+	code := codeFrom(t, out.RedirectURL, p.RedirectURI)
+	if h.redirects == nil {
+		h.redirects = map[string]string{}
+	}
+	h.redirects[code] = p.RedirectURI
+	return code
 }
 
 // codeFrom checks a success redirect (target, state, iss) and returns its code.
@@ -289,8 +298,13 @@ func redirectOf(clientID string) string {
 
 func (h *harness) exchange(t *testing.T, clientID, code, verifier string) (app.TokenResponse, error) {
 	t.Helper()
+	redirect, ok := h.redirects[code]
+	if !ok {
+		redirect = publicRedirect
+	}
 	return h.srv.Token(t.Context(), app.TokenRequest{
 		Client: creds(clientID), GrantType: domain.GrantAuthorizationCode, Code: code, CodeVerifier: verifier,
+		RedirectURI: redirect,
 	})
 }
 

@@ -129,3 +129,24 @@ func TestIntrospectRequestErrors(t *testing.T) {
 		})
 	}
 }
+
+// A confidential client that is not a configured introspection client learns
+// nothing about tokens issued to other clients, but may introspect its own.
+func TestIntrospectionOfOtherClientsTokensNeedsPermission(t *testing.T) {
+	h := newHarness(t)
+	users := h.tokensFor(t, publicID, "alice", "read")
+	for name, tok := range map[string]string{"access token": users.AccessToken, "refresh token": users.RefreshToken} {
+		got, err := h.srv.Introspect(t.Context(), creds(ccOnlyID), tok, "")
+		if err != nil || got.Active {
+			t.Errorf("%s of another client introspected by %s: got (%+v, %v), want inactive", name, ccOnlyID, got, err)
+		}
+	}
+	own, err := h.srv.Token(t.Context(), app.TokenRequest{Client: creds(ccOnlyID), GrantType: domain.GrantClientCredentials})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := h.srv.Introspect(t.Context(), creds(ccOnlyID), own.AccessToken, "")
+	if err != nil || !got.Active {
+		t.Errorf("own token: got (%+v, %v), want active", got, err)
+	}
+}

@@ -41,6 +41,11 @@ var ErrRegistrationDisabled = errors.New("dynamic client registration is disable
 func (s *AuthServer) Register(ctx context.Context, md ClientMetadata, initialAccessToken string) (RegisteredClient, error) {
 	switch s.cfg.RegistrationPolicy {
 	case "open":
+		// Anyone may register under an open policy, so such a client must
+		// not get tokens without a user's consent: no client_credentials.
+		if slices.Contains(md.GrantTypes, domain.GrantClientCredentials) {
+			return RegisteredClient{}, domain.ErrInvalidClientMetadata("client_credentials clients need a registration token or an administrator")
+		}
 	case "token":
 		if initialAccessToken == "" || subtle.ConstantTimeCompare(
 			[]byte(domain.HashSecret(initialAccessToken)), []byte(s.cfg.RegistrationTokenHash)) != 1 {
@@ -140,7 +145,7 @@ func (s *AuthServer) createClient(ctx context.Context, md ClientMetadata, scopeC
 	default:
 		return RegisteredClient{}, domain.ErrInvalidClientMetadata("application_type must be web or native")
 	}
-	asked := domain.ParseScopes(md.Scope)
+	asked := withoutIgnoredScopes(domain.ParseScopes(md.Scope))
 	for _, t := range asked {
 		if !s.cfg.SupportedScopes.Has(t) {
 			return RegisteredClient{}, domain.ErrInvalidClientMetadata("unknown scope " + t)

@@ -81,7 +81,7 @@ func TestRegisterPublicClient(t *testing.T) {
 	code := h.authorize(t, &browser{}, authParams(got.ClientID, "http://127.0.0.1:4242/cb", "", pk), "alice")
 	if _, err := h.srv.Token(t.Context(), app.TokenRequest{
 		Client: app.ClientCredentials{ClientID: got.ClientID, Method: domain.AuthMethodNone}, GrantType: domain.GrantAuthorizationCode,
-		Code: code, CodeVerifier: pk.verifier,
+		Code: code, CodeVerifier: pk.verifier, RedirectURI: "http://127.0.0.1:4242/cb",
 	}); err != nil {
 		t.Errorf("exchange for the registered client: %v", err)
 	}
@@ -169,9 +169,20 @@ func TestRegisterRefusesBadMetadata(t *testing.T) {
 	}
 }
 
-func TestRegisterConfidentialClientCredentialsOnly(t *testing.T) {
+// Under an open policy anyone can register, so a client that could get
+// tokens without any user (client_credentials) is refused.
+func TestOpenRegistrationRefusesClientCredentials(t *testing.T) {
 	h := newHarness(t)
-	got, err := h.srv.Register(t.Context(), app.ClientMetadata{GrantTypes: []string{domain.GrantClientCredentials}}, "")
+	_, err := h.srv.Register(t.Context(), app.ClientMetadata{GrantTypes: []string{domain.GrantClientCredentials}}, "")
+	wantCode(t, err, domain.CodeInvalidClientMetadata)
+}
+
+func TestRegisterConfidentialClientCredentialsOnly(t *testing.T) {
+	const initialToken = "initial-access-token"
+	h := newHarness(t, func(c *app.AuthServerConfig, _ *app.AuthServerDeps) {
+		c.RegistrationPolicy, c.RegistrationTokenHash = "token", domain.HashSecret(initialToken)
+	})
+	got, err := h.srv.Register(t.Context(), app.ClientMetadata{GrantTypes: []string{domain.GrantClientCredentials}}, initialToken)
 	if err != nil {
 		t.Fatalf("Register: %v", err)
 	}

@@ -67,7 +67,7 @@ func (s *AuthServer) revokeAccess(ctx context.Context, client domain.Client, tok
 	case p.ClientID != client.ID:
 		return true, nil
 	}
-	if err := s.Revocations.Revoke(ctx, TokenRevocationKey(p.TokenID), p.ExpiresAt); err != nil {
+	if err := s.Revocations.Revoke(ctx, TokenRevocationKey(p.TokenID), p.ExpiresAt.Add(RevocationMargin)); err != nil {
 		return true, storeErr(err, nil)
 	}
 	s.Logger.InfoContext(ctx, "access token revoked", "client_id", client.ID, "subject", p.Subject)

@@ -2,6 +2,7 @@ package app_test
 
 import (
 	"testing"
+	"time"
 
 	"gatehouse/app"
 	"gatehouse/domain"
@@ -96,4 +97,25 @@ func TestRevokeRequestErrors(t *testing.T) {
 	bad.Secret = "wrong"
 	err = h.srv.Revoke(t.Context(), bad, "token", "")
 	wantCode(t, err, domain.CodeInvalidClient)
+}
+
+// A verifier tolerates clock skew past exp, so a revoked token must stay on
+// the revocation list beyond exp by more than any allowed leeway (5 min);
+// otherwise it would be accepted again inside that leeway.
+func TestRevokedAccessTokenStaysDeniedThroughTheLeeway(t *testing.T) {
+	h := newHarness(t)
+	tok := h.tokensFor(t, publicID, "alice", "read")
+	p, err := h.authenticator().Authenticate(t.Context(), tok.AccessToken)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := h.srv.Revoke(t.Context(), creds(publicID), tok.AccessToken, ""); err != nil {
+		t.Fatal(err)
+	}
+	for _, after := range []time.Duration{0, time.Minute, 5 * time.Minute} {
+		revoked, err := h.store.AnyRevoked(t.Context(), p.ExpiresAt.Add(after), app.TokenRevocationKey(p.TokenID))
+		if err != nil || !revoked {
+			t.Errorf("%s after exp: revoked = %v (%v), want true", after, revoked, err)
+		}
+	}
 }

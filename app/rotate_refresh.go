@@ -37,6 +37,15 @@ func (s *AuthServer) rotateRefresh(ctx context.Context, client domain.Client, r 
 		}
 		scopes = asked
 	}
+	// The user may have been removed or lost scopes since the grant: a
+	// refresh never mints more than the user holds now.
+	user, err := s.Users.GetUser(ctx, grant.Subject)
+	if err != nil {
+		return TokenResponse{}, storeErr(err, domain.ErrInvalidGrant("the user of this grant no longer exists"))
+	}
+	if scopes = scopes.Intersect(user.Scopes); len(scopes) == 0 {
+		return TokenResponse{}, domain.ErrInvalidGrant("the user no longer holds any of the granted scopes")
+	}
 	if r.Resource != "" {
 		want, ok := CanonicalResource(r.Resource)
 		if have, _ := CanonicalResource(grant.Resource); !ok || want != have {

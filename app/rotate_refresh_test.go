@@ -1,11 +1,13 @@
 package app_test
 
 import (
+	"context"
 	"testing"
 	"time"
 
 	"gatehouse/app"
 	"gatehouse/domain"
+	"gatehouse/ports"
 )
 
 func TestRefreshRotates(t *testing.T) {
@@ -154,4 +156,42 @@ func TestRefreshWithTheGrantsResource(t *testing.T) {
 	if aud := h.mustClaims(t, resp.AccessToken).Audience; len(aud) != 1 || aud[0] != testResource {
 		t.Errorf("audience = %q, want [%q]", aud, testResource)
 	}
+}
+
+// switchableUsers lets a test change a user after tokens were issued.
+type switchableUsers struct {
+	ports.UserStore
+	override map[string]*domain.User // nil value: the user is gone
+}
+
+func (u *switchableUsers) GetUser(ctx context.Context, name string) (domain.User, error) {
+	if o, ok := u.override[name]; ok {
+		if o == nil {
+			return domain.User{}, ports.ErrNotFound
+		}
+		return *o, nil
+	}
+	return u.UserStore.GetUser(ctx, name)
+}
+
+// A refresh never mints more than the user holds now: a user who lost a
+// scope gets tokens without it, and a removed user's grants stop working.
+func TestRefreshFollowsTheUsersCurrentScopes(t *testing.T) {
+	users := &switchableUsers{override: map[string]*domain.User{}}
+	h := newHarness(t, func(_ *app.AuthServerConfig, d *app.AuthServerDeps) {
+		users.UserStore = d.Users
+		d.Users = users
+	})
+	tok := h.tokensFor(t, publicID, "alice", "read write")
+	users.override["alice"] = &domain.User{Username: "alice", Scopes: domain.NewScopes("read")}
+	next, err := h.refresh(t, publicID, tok.RefreshToken, "")
+	if err != nil {
+		t.Fatalf("refresh after losing write: %v", err)
+	}
+	if next.Scope != "read" {
+		t.Errorf("scope after the user lost write = %q, want read", next.Scope)
+	}
+	users.override["alice"] = nil
+	_, err = h.refresh(t, publicID, next.RefreshToken, "")
+	wantCode(t, err, domain.CodeInvalidGrant)
 }

@@ -82,6 +82,10 @@ type Builtin struct {
 	// KeyRotationInterval: a new signing key after this long (0: only by
 	// `gatehouse keys rotate`).
 	KeyRotationInterval time.Duration `koanf:"key_rotation_interval"`
+	// KeyReloadInterval: how often a running server re-reads the signing
+	// keys, to pick up keys added or retired by another replica or by
+	// `gatehouse keys rotate`.
+	KeyReloadInterval time.Duration `koanf:"key_reload_interval"`
 	// RequirePKCE must stay true: OAuth 2.1 requires PKCE for every client.
 	RequirePKCE        bool           `koanf:"require_pkce"`
 	AllowPublicClients bool           `koanf:"allow_public_clients"`
@@ -89,7 +93,10 @@ type Builtin struct {
 	Registration       Registration   `koanf:"registration"`
 	ClientMetadata     ClientMetadata `koanf:"client_metadata"`
 	Users              []User         `koanf:"users"`
-	Clients            []StaticClient `koanf:"clients"`
+	// IntrospectionClients may introspect any token (resource servers);
+	// every other confidential client only tokens issued to itself.
+	IntrospectionClients []string       `koanf:"introspection_clients"`
+	Clients              []StaticClient `koanf:"clients"`
 	// KeyFile keeps the signing keys in a local file instead of the store,
 	// so serve, stdio and token on one machine share them. In development
 	// mode with the memory store it defaults to a file in the user's cache

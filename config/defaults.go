@@ -19,6 +19,7 @@ func Defaults() Config {
 			Builtin: Builtin{
 				AccessTokenTTL:     15 * time.Minute,
 				Leeway:             30 * time.Second,
+				KeyReloadInterval:  30 * time.Second,
 				RefreshTokenTTL:    720 * time.Hour,
 				CodeTTL:            60 * time.Second,
 				AuthRequestTTL:     10 * time.Minute,

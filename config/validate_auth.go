@@ -3,6 +3,7 @@ package config
 import (
 	"fmt"
 	"net/url"
+	"strings"
 	"time"
 )
 
@@ -25,6 +26,7 @@ func (c Config) validateBuiltin(p *problems) {
 		}
 	}
 	p.positive("auth.builtin.access_token_ttl", b.AccessTokenTTL)
+	p.positive("auth.builtin.key_reload_interval", b.KeyReloadInterval)
 	if b.Leeway < 0 || b.Leeway > 5*time.Minute {
 		p.add("auth.builtin.leeway", "must be between 0 and 5m")
 	}
@@ -66,6 +68,20 @@ func (c Config) validateBuiltin(p *problems) {
 		p.add("auth.builtin.demo_users_allow_remote",
 			"development mode's demo users refuse to listen on non-loopback address %s; set it to true to allow",
 			c.Server.Listen)
+	}
+	// Behind a reverse proxy the listen address is loopback while the world
+	// reaches the server through base_url: the demo users must refuse that too.
+	if u, err := url.Parse(c.Server.BaseURL); err == nil && u.Host != "" && c.Dev && !b.DemoUsersAllowRemote && !isLoopback(u.Hostname()) {
+		p.add("auth.builtin.demo_users_allow_remote",
+			"development mode's demo users refuse to serve the non-loopback base URL %s; set it to true to allow",
+			c.Server.BaseURL)
+	}
+	if b.Issuer != "" {
+		// Metadata is served at the origin's well-known paths only, so an
+		// issuer with a path could not be discovered (RFC 8414 §3.1).
+		if u, err := url.Parse(b.Issuer); err == nil && strings.Trim(u.Path, "/") != "" {
+			p.add("auth.builtin.issuer", "must not have a path: discovery documents are served at the origin")
+		}
 	}
 }
 

@@ -167,6 +167,11 @@ func TestValidateRejects(t *testing.T) {
 			"auth.builtin.demo_users_allow_remote: "},
 		{"demo users on a LAN address", Defaults, func(c *Config) { c.Server.Listen = "192.168.1.5:8000" },
 			"auth.builtin.demo_users_allow_remote: "},
+		{"demo users behind a proxy for a public base URL", Defaults,
+			func(c *Config) { c.Server.BaseURL = "https://gatehouse.example.com" },
+			"auth.builtin.demo_users_allow_remote: development mode's demo users refuse to serve the non-loopback base URL"},
+		{"issuer with a path", Defaults, func(c *Config) { c.Auth.Builtin.Issuer = "http://localhost:8000/tenant" },
+			"auth.builtin.issuer: must not have a path"},
 		{"external without issuer", production, func(c *Config) { c.Auth.Mode = "external" },
 			"auth.external.issuer_url: required when auth.mode=external"},
 		{"external jwks only but validate_iss", external,
@@ -297,7 +302,10 @@ func TestValidateAccepts(t *testing.T) {
 			c.Auth.External.ValidateIss = false
 		}},
 		{"plain http on loopback outside dev", production, func(c *Config) { c.Server.BaseURL = "http://127.0.0.1:8000" }},
-		{"plain http on a public host in dev", Defaults, func(c *Config) { c.Server.BaseURL = "http://gh.lan:8000" }},
+		{"plain http on a public host in dev", Defaults, func(c *Config) {
+			c.Server.BaseURL = "http://gh.lan:8000"
+			c.Auth.Builtin.DemoUsersAllowRemote = true
+		}},
 		{"demo users allowed remote", Defaults, func(c *Config) {
 			c.Server.Listen = "0.0.0.0:8000"
 			c.Auth.Builtin.DemoUsersAllowRemote = true

@@ -26,16 +26,19 @@ func (g Grant) Active(now time.Time) bool {
 // It is bound to the client, redirect URI, PKCE challenge and resource it was
 // issued for (OAuth 2.1 §4.1.3).
 type AuthCode struct {
-	Hash          string
-	GrantID       string
-	ClientID      string
-	Subject       string
-	RedirectURI   string
-	CodeChallenge string
-	Scopes        Scopes
-	Resource      string
-	ExpiresAt     time.Time
-	UsedAt        time.Time // zero until redeemed
+	Hash        string
+	GrantID     string
+	ClientID    string
+	Subject     string
+	RedirectURI string
+	// RedirectURIGiven: the authorization request named the redirect URI,
+	// so the token request must repeat it (RFC 6749 §4.1.3).
+	RedirectURIGiven bool
+	CodeChallenge    string
+	Scopes           Scopes
+	Resource         string
+	ExpiresAt        time.Time
+	UsedAt           time.Time // zero until redeemed
 }
 
 // RefreshToken is one link of a grant's rotation chain, stored by hash.
@@ -55,17 +58,18 @@ type RefreshToken struct {
 // logged in, and the anti-CSRF token of the consent form. It is bound to the
 // browser that started it by the hash of a cookie value.
 type AuthRequest struct {
-	ID            string
-	ClientID      string
-	RedirectURI   string
-	State         string
-	CodeChallenge string
-	Scopes        Scopes
-	Resource      string
-	BrowserHash   string
-	CSRFHash      string
-	Subject       string // set after login
-	ExpiresAt     time.Time
+	ID               string
+	ClientID         string
+	RedirectURI      string
+	RedirectURIGiven bool
+	State            string
+	CodeChallenge    string
+	Scopes           Scopes
+	Resource         string
+	BrowserHash      string
+	CSRFHash         string
+	Subject          string // set after login
+	ExpiresAt        time.Time
 }
 
 // Consent records that a user let a client have the given scopes.

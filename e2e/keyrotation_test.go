@@ -3,6 +3,8 @@ package e2e
 import (
 	"net/http"
 	"net/url"
+	"os/exec"
+	"path/filepath"
 	"testing"
 	"time"
 
@@ -47,4 +49,31 @@ func kid(t *testing.T, token string) string {
 		t.Fatalf("parse token: %v", err)
 	}
 	return msg.Signatures()[0].ProtectedHeaders().KeyID()
+}
+
+// TestKeysRotateCommandReachesARunningServer rotates the key file with the
+// `gatehouse keys rotate` command while a server runs on it: the server picks
+// the new key up, publishes both and signs with the new one.
+func TestKeysRotateCommandReachesARunningServer(t *testing.T) {
+	t.Parallel()
+	keyFile := "GATEHOUSE_AUTH__BUILTIN__KEY_FILE=" + filepath.Join(t.TempDir(), "keys.json")
+	s := startServer(t, keyFile, "GATEHOUSE_AUTH__BUILTIN__KEY_RELOAD_INTERVAL=1s")
+	cc := url.Values{"grant_type": {"client_credentials"}}
+	before := kid(t, s.token(t, cc, demoService()).Str(t, "access_token"))
+
+	cmd := exec.Command(gatehouseBin, "keys", "rotate")
+	cmd.Env = append(cleanEnv(), keyFile, "GATEHOUSE_SERVER__BASE_URL="+s.URL)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("gatehouse keys rotate: %v\n%s", err, out)
+	}
+	deadline := time.Now().Add(8 * time.Second)
+	for s.jwks(t).Len() < 2 {
+		if time.Now().After(deadline) {
+			t.Fatalf("server did not publish the rotated key within 8 s\n%s", s.out.String())
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	if after := kid(t, s.token(t, cc, demoService()).Str(t, "access_token")); after == before {
+		t.Errorf("server still signs with the retired key %q", before)
+	}
 }

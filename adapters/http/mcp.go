@@ -19,15 +19,22 @@ const maxMCPBody = 4 << 20
 
 // mcpRoutes mounts the MCP endpoint and the REST API under /mcp.
 func (s *Server) mcpRoutes() {
+	cors := s.cors.middleware
 	h := s.mcpEndpoint
-	s.e.POST("/mcp", h)
-	s.e.GET("/mcp", h)
-	s.e.DELETE("/mcp", h)
-	s.e.GET("/mcp/tools", s.restTools)
-	s.e.POST("/mcp/execute/:tool", s.restExecute)
-	s.e.POST("/mcp/session/create", s.restCreateSession)
-	s.e.POST("/mcp/session/:id/execute/:tool", s.restSessionExecute)
-	s.e.DELETE("/mcp/session/:id", s.restDeleteSession)
+	s.e.OPTIONS("/mcp", s.cors.preflight(http.MethodGet, http.MethodPost, http.MethodDelete))
+	s.e.POST("/mcp", h, cors)
+	s.e.GET("/mcp", h, cors)
+	s.e.DELETE("/mcp", h, cors)
+	s.e.OPTIONS("/mcp/tools", s.cors.preflight(http.MethodGet))
+	s.e.GET("/mcp/tools", s.restTools, cors)
+	s.e.OPTIONS("/mcp/execute/:tool", s.cors.preflight(http.MethodPost))
+	s.e.POST("/mcp/execute/:tool", s.restExecute, cors)
+	s.e.OPTIONS("/mcp/session/create", s.cors.preflight(http.MethodPost))
+	s.e.POST("/mcp/session/create", s.restCreateSession, cors)
+	s.e.OPTIONS("/mcp/session/:id/execute/:tool", s.cors.preflight(http.MethodPost))
+	s.e.POST("/mcp/session/:id/execute/:tool", s.restSessionExecute, cors)
+	s.e.OPTIONS("/mcp/session/:id", s.cors.preflight(http.MethodDelete))
+	s.e.DELETE("/mcp/session/:id", s.restDeleteSession, cors)
 }
 
 // guard runs the checks every protected request gets: Host and Origin

@@ -14,7 +14,10 @@ import (
 // must be this server's or explicitly allowed.
 type originPolicy struct {
 	hosts   map[string]bool // host:port, lowercase
-	origins map[string]bool // scheme://host:port, lowercase
+	origins map[string]bool // originKey form
+	// anyOrigin: an allowed entry "*" (server.cors_origins) admits every
+	// Origin; the Host check still stands against DNS rebinding.
+	anyOrigin bool
 	// loopbackPort: when the base URL is on a loopback host, any loopback
 	// host name with this port is the same server (localhost vs 127.0.0.1).
 	loopbackPort string
@@ -23,11 +26,11 @@ type originPolicy struct {
 func newOriginPolicy(baseURL string, allowed []string) originPolicy {
 	p := originPolicy{hosts: map[string]bool{}, origins: map[string]bool{}}
 	add := func(raw string) {
-		u, err := url.Parse(raw)
-		if err != nil || u.Host == "" {
-			return
+		if raw == "*" {
+			p.anyOrigin = true
+		} else if k, ok := originKey(raw); ok {
+			p.origins[k] = true
 		}
-		p.origins[strings.ToLower(u.Scheme+"://"+hostPort(u))] = true
 	}
 	add(baseURL)
 	for _, o := range allowed {
@@ -40,6 +43,16 @@ func newOriginPolicy(baseURL string, allowed []string) originPolicy {
 		}
 	}
 	return p
+}
+
+// originKey is an origin's comparable form: lowercase scheme://host:port
+// with the default port explicit, any path dropped.
+func originKey(raw string) (string, bool) {
+	u, err := url.Parse(raw)
+	if err != nil || u.Host == "" {
+		return "", false
+	}
+	return strings.ToLower(u.Scheme + "://" + hostPort(u)), true
 }
 
 // hostPort returns host:port with the scheme's default port made explicit.
@@ -70,13 +83,17 @@ func (p originPolicy) hostAllowed(host string) bool {
 }
 
 func (p originPolicy) originAllowed(origin string) bool {
-	u, err := url.Parse(origin)
-	if err != nil || u.Host == "" {
-		return false
-	}
-	if p.origins[strings.ToLower(u.Scheme+"://"+hostPort(u))] {
+	if p.anyOrigin {
 		return true
 	}
+	k, ok := originKey(origin)
+	if !ok {
+		return false
+	}
+	if p.origins[k] {
+		return true
+	}
+	u, _ := url.Parse(origin)
 	h, port, err := net.SplitHostPort(hostPort(u))
 	return err == nil && p.loopbackPort != "" && port == p.loopbackPort && domain.IsLoopbackHost(h)
 }

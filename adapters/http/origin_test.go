@@ -33,6 +33,8 @@ func TestOriginPolicy(t *testing.T) {
 		{name: "allowed origin with explicit default port", base: testBase, allowed: []string{"https://app.example.com"}, host: testHost, origin: "https://app.example.com:443"},
 		{name: "allowed origin over another scheme", base: testBase, allowed: []string{"https://app.example.com"}, host: testHost, origin: "http://app.example.com", want: "origin not allowed"},
 		{name: "allowed origin subdomain", base: testBase, allowed: []string{"https://app.example.com"}, host: testHost, origin: "https://x.app.example.com", want: "origin not allowed"},
+		{name: "wildcard admits any origin", base: testBase, allowed: []string{"*"}, host: testHost, origin: "https://anything.example.net"},
+		{name: "wildcard keeps the host check", base: testBase, allowed: []string{"*"}, host: "evil.example.com", origin: "https://anything.example.net", want: "host not allowed"},
 		{name: "https behind TLS proxy, host without port", base: "https://mcp.example.com", host: "mcp.example.com"},
 		{name: "https with explicit port", base: "https://mcp.example.com", host: "mcp.example.com:443"},
 		{name: "https own origin", base: "https://mcp.example.com", host: "mcp.example.com", origin: "https://mcp.example.com"},

@@ -158,3 +158,64 @@ func TestLimitByIPDisabled(t *testing.T) {
 		})
 	}
 }
+
+func TestMoreOAuthEndpointsRateLimitedByIP(t *testing.T) {
+	tests := []struct {
+		name string
+		req  func() *http.Request
+	}{
+		{name: "revoke", req: func() *http.Request {
+			return formPost("/auth/revoke", url.Values{"token": {"x"}, "client_id": {publicID}})
+		}},
+		{name: "introspect", req: func() *http.Request {
+			req := formPost("/auth/introspect", url.Values{"token": {"x"}})
+			req.Header.Set("Authorization", basicAuth(confID, confSecret))
+			return req
+		}},
+		{name: "consent", req: func() *http.Request {
+			return formPost("/auth/consent", url.Values{"decision": {"allow"}, "request_id": {"nope"}})
+		}},
+		{name: "admin register", req: func() *http.Request {
+			return formPost("/auth/register/client", url.Values{"client_name": {"x"}})
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e := newEdge(t, oauthLimit())
+			for i := range 2 {
+				req := tt.req()
+				req.RemoteAddr = "203.0.113.5:1111"
+				if rec := e.do(req); rec.Code == http.StatusTooManyRequests {
+					t.Fatalf("request %d limited early", i+1)
+				}
+			}
+			req := tt.req()
+			req.RemoteAddr = "203.0.113.5:1111"
+			wantStatus(t, e.do(req), http.StatusTooManyRequests)
+
+			other := tt.req()
+			other.RemoteAddr = "198.51.100.9:1111"
+			if rec := e.do(other); rec.Code == http.StatusTooManyRequests {
+				t.Error("another client IP shares the count")
+			}
+		})
+	}
+}
+
+func TestRateLimitWindowFollowsDepsClock(t *testing.T) {
+	now := time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC)
+	e := newEdge(t, oauthLimit(), withDeps(func(d *Deps) {
+		d.OAuthLimit.Window = time.Minute
+		d.Clock = func() time.Time { return now }
+	}))
+	for range 2 {
+		wantStatus(t, e.do(tokenFrom("203.0.113.5:1111", "")), http.StatusOK)
+	}
+	rec := e.do(tokenFrom("203.0.113.5:1111", ""))
+	wantStatus(t, rec, http.StatusTooManyRequests)
+	if got := rec.Header().Get("Retry-After"); got != "60" {
+		t.Errorf("Retry-After = %q, want 60 (the whole window on the fake clock)", got)
+	}
+	now = now.Add(time.Minute)
+	wantStatus(t, e.do(tokenFrom("203.0.113.5:1111", "")), http.StatusOK)
+}

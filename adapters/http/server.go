@@ -9,6 +9,7 @@ import (
 	"html/template"
 	"log/slog"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 
@@ -38,6 +39,13 @@ type Config struct {
 	ClientMetadataDocuments bool
 	// AllowedOrigins may call /mcp from a browser besides BaseURL's origin.
 	AllowedOrigins []string
+	// CORSOrigins may read the token endpoints' and /mcp's responses from a
+	// browser (and pass /mcp's Origin check); a lone "*" allows any origin.
+	CORSOrigins []string
+	// IPAllowlist, when not empty, admits only clients inside these IPs or
+	// CIDRs (the health probes excepted). Entries must be valid: New panics
+	// on one that is not.
+	IPAllowlist []string
 	// TrustedProxies are CIDRs whose X-Forwarded-For names the client IP.
 	TrustedProxies []string
 	// Secure marks cookies Secure with the __Host- prefix (https base URL).
@@ -70,6 +78,8 @@ type Deps struct {
 	// Limiter counts OAuth endpoint requests per client IP; nil: no limit.
 	Limiter    ports.RateLimiter
 	OAuthLimit app.RateLimitConfig
+	// Clock times the rate-limit windows; nil is time.Now.
+	Clock func() time.Time
 }
 
 // Server is the HTTP edge.
@@ -80,6 +90,7 @@ type Server struct {
 	log     *slog.Logger
 	pages   *template.Template
 	origins originPolicy
+	cors    corsPolicy
 }
 
 // New builds the routes.
@@ -87,24 +98,29 @@ func New(cfg Config, deps Deps) *Server {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
+	if deps.Clock == nil {
+		deps.Clock = time.Now
+	}
 	cfg.BaseURL = strings.TrimRight(cfg.BaseURL, "/")
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
 	s := &Server{cfg: cfg, deps: deps, e: e, log: cfg.Logger, pages: parsePages(),
-		origins: newOriginPolicy(cfg.BaseURL, cfg.AllowedOrigins)}
+		origins: newOriginPolicy(cfg.BaseURL, slices.Concat(cfg.AllowedOrigins, cfg.CORSOrigins)),
+		cors:    newCORSPolicy(cfg.CORSOrigins)}
 	e.IPExtractor = ipExtractor(cfg.TrustedProxies)
 	e.HTTPErrorHandler = s.writeError
 	e.Use(middleware.RequestIDWithConfig(middleware.RequestIDConfig{}))
 	e.Use(s.recoverer)
 	e.Use(s.accessLog)
+	e.Use(parseAllowlist(cfg.IPAllowlist).middleware)
 
 	e.GET("/healthz", func(c echo.Context) error { return c.JSON(http.StatusOK, map[string]string{"status": "ok"}) })
 	e.GET("/readyz", s.readyz)
 	if deps.Metrics != nil {
 		e.GET("/metrics", echo.WrapHandler(deps.Metrics))
 	}
-	e.GET("/.well-known/oauth-protected-resource", s.protectedResourceMetadata(false))
-	e.GET("/.well-known/oauth-protected-resource/mcp", s.protectedResourceMetadata(true))
+	s.discovery("/.well-known/oauth-protected-resource", s.protectedResourceMetadata(false))
+	s.discovery("/.well-known/oauth-protected-resource/mcp", s.protectedResourceMetadata(true))
 	if deps.Auth != nil {
 		s.authRoutes()
 	}
@@ -122,23 +138,37 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.e.ServeHT
 
 func (s *Server) authRoutes() {
 	meta := s.authServerMetadata
-	s.e.GET("/.well-known/oauth-authorization-server", meta)
-	s.e.GET("/.well-known/openid-configuration", meta)
-	s.e.GET("/auth/.well-known/oauth-authorization-server", meta)
-	s.e.GET("/auth/.well-known/openid-configuration", meta)
-	s.e.GET("/auth/jwks.json", s.jwks)
+	s.discovery("/.well-known/oauth-authorization-server", meta)
+	s.discovery("/.well-known/openid-configuration", meta)
+	s.discovery("/auth/.well-known/oauth-authorization-server", meta)
+	s.discovery("/auth/.well-known/openid-configuration", meta)
+	s.discovery("/auth/jwks.json", s.jwks)
 	g := s.e.Group("/auth")
 	limit := func(name string) echo.MiddlewareFunc {
-		return limitByIP(s.deps.Limiter, s.deps.OAuthLimit, name, time.Now)
+		return limitByIP(s.deps.Limiter, s.deps.OAuthLimit, name, s.deps.Clock)
 	}
+	// The pages are for the browser's own navigation, not for scripts: no
+	// CORS. The endpoints below them are what browser clients call.
 	g.GET("/authorize", s.authorize, limit("authorize"))
 	g.POST("/login", s.login, limit("authorize"))
-	g.POST("/consent", s.consent)
-	g.POST("/token", s.token, limit("token"))
-	g.POST("/register", s.register, limit("register"))
-	g.POST("/register/client", s.adminRegister)
-	g.POST("/revoke", s.revoke)
-	g.POST("/introspect", s.introspect)
+	g.POST("/consent", s.consent, limit("consent"))
+	g.POST("/register/client", s.adminRegister, limit("register"))
+	cross := func(path string, h echo.HandlerFunc, bucket string) {
+		g.OPTIONS(path, s.cors.preflight(http.MethodPost))
+		g.POST(path, h, s.cors.middleware, limit(bucket))
+	}
+	cross("/token", s.token, "token")
+	cross("/register", s.register, "register")
+	cross("/revoke", s.revoke, "revoke")
+	cross("/introspect", s.introspect, "introspect")
+}
+
+// discovery serves a public document that any origin may read, preflight
+// included: MCP clients send MCP-Protocol-Version when they fetch metadata.
+func (s *Server) discovery(path string, h echo.HandlerFunc) {
+	public := corsPolicy{anyOrigin: true}
+	s.e.GET(path, h)
+	s.e.OPTIONS(path, public.preflight(http.MethodGet))
 }
 
 func (s *Server) readyz(c echo.Context) error {

@@ -45,12 +45,10 @@ func runServe(ctx context.Context, args, env []string, stdout, stderr io.Writer)
 	log.Info("serving", "listen", ln.Addr().String(), "base_url", cfg.Server.BaseURL, "issuer", cfg.Issuer(),
 		"store", cfg.Store.Driver, "auth_mode", cfg.Auth.Mode, "dev", cfg.Dev)
 
-	if iv := b.KeyRotationInterval; iv > 0 {
-		rctx, stopRotation := context.WithCancel(ctx)
-		done := make(chan struct{})
-		go func() { defer close(done); sys.rotateKeys(rctx, iv) }()
-		defer func() { stopRotation(); <-done }()
-	}
+	kctx, stopKeys := context.WithCancel(ctx)
+	keysDone := make(chan struct{})
+	go func() { defer close(keysDone); sys.maintainKeys(kctx, b.KeyRotationInterval) }()
+	defer func() { stopKeys(); <-keysDone }()
 	errc := make(chan error, 1)
 	go func() {
 		if cfg.Server.TLS.CertFile != "" {
@@ -92,6 +90,8 @@ func newEdge(sys *system, tools *toolStack) *httpedge.Server {
 		RegistrationEnabled:     b.Registration.Policy != "off",
 		ClientMetadataDocuments: b.ClientMetadata.Enabled,
 		AllowedOrigins:          cfg.Server.AllowedOrigins,
+		CORSOrigins:             cfg.Server.CORSOrigins,
+		IPAllowlist:             cfg.Server.IPAllowlist,
 		TrustedProxies:          cfg.Server.TrustedProxies,
 		Secure:                  strings.HasPrefix(cfg.Server.BaseURL, "https://"),
 		Logger:                  sys.log,

@@ -6,8 +6,10 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
 	"time"
 
 	"gatehouse/adapters/clientmeta"
@@ -82,7 +84,7 @@ func build(ctx context.Context, cfg config.Config, log *slog.Logger) (*system, e
 	tokCfg := builtin.Config{
 		Issuer:    cfg.Issuer(),
 		Algorithm: b.SigningAlg,
-		Audiences: []string{cfg.MCPURL()},
+		Audiences: resources(cfg),
 		Leeway:    b.Leeway,
 		Logger:    log,
 	}
@@ -117,7 +119,7 @@ func build(ctx context.Context, cfg config.Config, log *slog.Logger) (*system, e
 	}
 	sys.auth, err = app.NewAuthServer(app.AuthServerConfig{
 		Issuer:                  cfg.Issuer(),
-		Resources:               []string{cfg.MCPURL()},
+		Resources:               resources(cfg),
 		AccessTokenTTL:          b.AccessTokenTTL,
 		RefreshTokenTTL:         b.RefreshTokenTTL,
 		CodeTTL:                 b.CodeTTL,
@@ -128,6 +130,7 @@ func build(ctx context.Context, cfg config.Config, log *slog.Logger) (*system, e
 		RegistrationTokenHash:   regHash,
 		RegistrationScopes:      domain.NewScopes(b.Registration.Scopes...),
 		AllowPublicClients:      b.AllowPublicClients,
+		IntrospectionClients:    introspectionClients(cfg),
 		ClientMetadataDocuments: b.ClientMetadata.Enabled,
 	}, app.AuthServerDeps{
 		Clients:      stores.Clients,
@@ -176,6 +179,27 @@ func signingKeyStore(cfg config.Config, fromStore ports.KeyStore) (ports.KeyStor
 		return nil, fmt.Errorf("auth.builtin.key_file: %w", err)
 	}
 	return ks, nil
+}
+
+// resources are what tokens may be bound to: the MCP endpoint (the default
+// audience) and the origin, which the root protected-resource document names
+// (RFC 9728 §3.3), so a client that discovered either can get a token.
+func resources(cfg config.Config) []string {
+	out := []string{cfg.MCPURL()}
+	if u, err := url.Parse(cfg.Server.BaseURL); err == nil && u.Host != "" {
+		out = append(out, u.Scheme+"://"+u.Host)
+	}
+	return out
+}
+
+// introspectionClients may introspect any token; in development mode the
+// demo service plays the resource server.
+func introspectionClients(cfg config.Config) []string {
+	out := slices.Clone(cfg.Auth.Builtin.IntrospectionClients)
+	if cfg.Dev {
+		out = append(out, demoServiceClient)
+	}
+	return out
 }
 
 // keyFilePath is the signing-key file in use, "" when keys live in the store.
