@@ -51,6 +51,9 @@ func NewServer(cfg Config, gate *app.ToolGate, registrars ...func(*mcpsdk.Server
 		// whether or not any exist, so the declared capabilities say so too:
 		// a modern client trusts server/discover to match what is handled.
 		Capabilities: &mcpsdk.ServerCapabilities{
+			// Logging is deprecated from 2026-07-28 but 2025-11-25 clients
+			// still set levels; the SDK declares it by default, so do we.
+			//lint:ignore SA1019 kept for the 2025-11-25 wire
 			Logging:   &mcpsdk.LoggingCapabilities{},
 			Prompts:   &mcpsdk.PromptCapabilities{},
 			Resources: &mcpsdk.ResourceCapabilities{},
