@@ -3,6 +3,7 @@ package e2e
 import (
 	"log"
 	"net"
+	"net/http"
 	"net/http/httptest"
 	"net/http/httputil"
 	"net/url"
@@ -41,6 +42,10 @@ func startTokenProxy(t *testing.T, base, token string, errs *syncBuffer) *httpte
 			r.Out.Header.Set("Authorization", "Bearer "+token)
 		},
 		ErrorLog: log.New(errs, "proxy: ", 0),
+		// A connection of its own per request: the suite's scenarios open and
+		// abandon event streams, and a pooled connection shared with them
+		// could be torn down under a later request.
+		Transport: &http.Transport{DisableKeepAlives: true},
 	}
 	ts.Start()
 	t.Cleanup(ts.Close)

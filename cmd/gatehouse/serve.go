@@ -34,8 +34,15 @@ func runServe(ctx context.Context, args, env []string, stdout, stderr io.Writer)
 	if err != nil {
 		return fmt.Errorf("server.listen: %w", err)
 	}
+	// Request contexts derive from base, which ends shortly after shutdown
+	// begins: ordinary requests finish in that grace, while long-lived MCP
+	// event streams (legacy GET), which never end on their own, are closed
+	// instead of holding Shutdown until its timeout.
+	base, endRequests := context.WithCancel(context.Background())
+	defer endRequests()
 	srv := &http.Server{
 		Handler:           edge,
+		BaseContext:       func(net.Listener) context.Context { return base },
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       60 * time.Second,
 		IdleTimeout:       120 * time.Second,
@@ -63,10 +70,12 @@ func runServe(ctx context.Context, args, env []string, stdout, stderr io.Writer)
 	case <-ctx.Done():
 	}
 	log.Info("shutting down")
+	srv.RegisterOnShutdown(func() { time.AfterFunc(min(cfg.Server.ShutdownTimeout/2, 2*time.Second), endRequests) })
 	sctx, cancel := context.WithTimeout(context.Background(), cfg.Server.ShutdownTimeout)
 	defer cancel()
 	if err := srv.Shutdown(sctx); err != nil {
-		return fmt.Errorf("shutdown: %w", err)
+		log.Warn("connections still open at the shutdown deadline; closing them", "error", err)
+		_ = srv.Close()
 	}
 	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
 		return err
