@@ -178,9 +178,16 @@ func (s *server) stop(t *testing.T) {
 			t.Logf("gatehouse exited with %d after SIGTERM", code)
 		}
 	case <-time.After(stopGrace):
-		_ = s.cmd.Process.Kill()
-		<-s.exited
-		t.Errorf("gatehouse did not exit within %v of SIGTERM; killed", stopGrace)
+		// SIGQUIT makes the Go runtime print every goroutine's stack into
+		// the captured output, which shows what held the shutdown.
+		_ = s.cmd.Process.Signal(syscall.SIGQUIT)
+		select {
+		case <-s.exited:
+		case <-time.After(2 * time.Second):
+			_ = s.cmd.Process.Kill()
+			<-s.exited
+		}
+		t.Errorf("gatehouse did not exit within %v of SIGTERM; stopped with SIGQUIT", stopGrace)
 	}
 }
 
