@@ -16,7 +16,7 @@ func TestTokenProxyRewritesOnlyItsOwnAuthority(t *testing.T) {
 	}))
 	t.Cleanup(backend.Close)
 	errs := &syncBuffer{}
-	proxy := startTokenProxy(t, backend.URL, "tok", errs)
+	proxy := startTokenProxy(t, backend.URL, "tok", errs, nil)
 	_, port, err := net.SplitHostPort(proxy.Listener.Addr().String())
 	if err != nil {
 		t.Fatal(err)

@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"fmt"
 	"log"
 	"net"
 	"net/http"
@@ -17,8 +18,9 @@ import (
 // server transparently: a Host or Origin naming the proxy itself is
 // rewritten to the server's, so its DNS-rebinding guard sees what a direct
 // client would send, while any other Host or Origin (a rebinding attack)
-// reaches it unchanged. Proxy errors go to errs.
-func startTokenProxy(t *testing.T, base, token string, errs *syncBuffer) *httptest.Server {
+// reaches it unchanged. Proxy errors go to errs, and a line per exchange to
+// trace when it is not nil.
+func startTokenProxy(t *testing.T, base, token string, errs, trace *syncBuffer) *httptest.Server {
 	t.Helper()
 	target, err := url.Parse(base)
 	if err != nil {
@@ -42,6 +44,16 @@ func startTokenProxy(t *testing.T, base, token string, errs *syncBuffer) *httpte
 			r.Out.Header.Set("Authorization", "Bearer "+token)
 		},
 		ErrorLog: log.New(errs, "proxy: ", 0),
+		// Every exchange is logged (method, MCP method, status, duration) so
+		// a failing scenario shows which request went wrong and how.
+		ModifyResponse: func(res *http.Response) error {
+			if trace == nil {
+				return nil
+			}
+			fmt.Fprintf(trace, "proxy: %s %s mcp-method=%q -> %d %s\n", res.Request.Method, res.Request.URL.Path,
+				res.Request.Header.Get("Mcp-Method"), res.StatusCode, res.Header.Get("Content-Type"))
+			return nil
+		},
 		// A connection of its own per request: the suite's scenarios open and
 		// abandon event streams, and a pooled connection shared with them
 		// could be torn down under a later request.

@@ -87,13 +87,17 @@ func TestOfficialConformanceSuite(t *testing.T) {
 	t.Run("server", func(t *testing.T) {
 		token := s.mint(t, "alice", "read write admin")
 		proxyErrs := &syncBuffer{}
-		proxy := startTokenProxy(t, s.URL, token, proxyErrs)
+		proxyTrace := &syncBuffer{}
+		proxy := startTokenProxy(t, s.URL, token, proxyErrs, proxyTrace)
 		_, port, err := net.SplitHostPort(proxy.Listener.Addr().String())
 		if err != nil {
 			t.Fatal(err)
 		}
 		mcpURL := "http://localhost:" + port + "/mcp"
 		t.Cleanup(func() {
+			if t.Failed() {
+				t.Logf("token proxy exchanges:\n%s", proxyTrace)
+			}
 			if t.Failed() && proxyErrs.String() != "" {
 				t.Logf("token proxy errors:\n%s", proxyErrs)
 			}
