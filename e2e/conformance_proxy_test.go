@@ -1,7 +1,9 @@
 package e2e
 
 import (
+	"bytes"
 	"fmt"
+	"io"
 	"log"
 	"net"
 	"net/http"
@@ -42,6 +44,17 @@ func startTokenProxy(t *testing.T, base, token string, errs, trace *syncBuffer) 
 				r.Out.Header.Set("Origin", target.Scheme+"://"+target.Host)
 			}
 			r.Out.Header.Set("Authorization", "Bearer "+token)
+			// The request body is read whole before forwarding. Streamed, the
+			// transport may still be reading it when the response starts;
+			// the HTTP/1 server then closes the inbound body, the transport
+			// fails the write and closes the upstream connection under the
+			// response it is relaying (golang/go#40747), cutting it short.
+			body, err := io.ReadAll(r.In.Body)
+			if err != nil {
+				fmt.Fprintf(errs, "proxy: read request body: %v\n", err)
+			}
+			r.Out.Body = io.NopCloser(bytes.NewReader(body))
+			r.Out.ContentLength = int64(len(body))
 		},
 		ErrorLog: log.New(errs, "proxy: ", 0),
 		// Every exchange is logged (method, MCP method, status, duration) so
@@ -50,14 +63,11 @@ func startTokenProxy(t *testing.T, base, token string, errs, trace *syncBuffer) 
 			if trace == nil {
 				return nil
 			}
-			fmt.Fprintf(trace, "proxy: %s %s mcp-method=%q -> %d %s\n", res.Request.Method, res.Request.URL.Path,
+			line := fmt.Sprintf("proxy: %s %s mcp-method=%q -> %d %s", res.Request.Method, res.Request.URL.Path,
 				res.Request.Header.Get("Mcp-Method"), res.StatusCode, res.Header.Get("Content-Type"))
+			res.Body = &tracedBody{ReadCloser: res.Body, line: line, trace: trace}
 			return nil
 		},
-		// A connection of its own per request: the suite's scenarios open and
-		// abandon event streams, and a pooled connection shared with them
-		// could be torn down under a later request.
-		Transport: &http.Transport{DisableKeepAlives: true},
 	}
 	ts.Start()
 	t.Cleanup(ts.Close)
@@ -76,4 +86,32 @@ func isLoopbackAuthority(hostport, port string) bool {
 	}
 	ip := net.ParseIP(host)
 	return ip != nil && ip.IsLoopback()
+}
+
+// tracedBody records, when the proxy closes a response body, how much of it
+// was relayed and how reading it ended.
+type tracedBody struct {
+	io.ReadCloser
+	line  string
+	trace *syncBuffer
+	n     int
+	head  []byte
+	err   error
+}
+
+func (b *tracedBody) Read(p []byte) (int, error) {
+	n, err := b.ReadCloser.Read(p)
+	b.n += n
+	if len(b.head) < 120 {
+		b.head = append(b.head, p[:min(n, 120-len(b.head))]...)
+	}
+	if err != nil {
+		b.err = err
+	}
+	return n, err
+}
+
+func (b *tracedBody) Close() error {
+	fmt.Fprintf(b.trace, "%s body=%dB end=%v head=%q\n", b.line, b.n, b.err, b.head)
+	return b.ReadCloser.Close()
 }
