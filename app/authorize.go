@@ -171,9 +171,9 @@ func (s *AuthServer) StartAuthorization(ctx context.Context, p AuthorizeParams) 
 		if err == nil && sess.Kind == domain.SessionBrowser {
 			// A session outliving its user (removed from the configuration)
 			// counts as no login, so that the browser can log in again.
-			_, err = s.Users.GetUser(ctx, sess.Subject)
-			if err == nil {
-				return s.afterLogin(ctx, req, client, sess.Subject, out)
+			var user domain.User
+			if user, err = s.Users.GetUser(ctx, sess.Subject); err == nil {
+				return s.afterLogin(ctx, req, client, user, out)
 			}
 		}
 		if err != nil && !errors.Is(err, ports.ErrNotFound) {
@@ -209,11 +209,8 @@ func (s *AuthServer) requestedScopes(raw string, client domain.Client) (domain.S
 
 // afterLogin narrows the request to the user's scopes and either finishes
 // (consent already given) or asks for consent.
-func (s *AuthServer) afterLogin(ctx context.Context, req domain.AuthRequest, client domain.Client, subject string, out AuthorizeOutcome) (AuthorizeOutcome, error) {
-	user, err := s.Users.GetUser(ctx, subject)
-	if err != nil {
-		return AuthorizeOutcome{}, storeErr(err, domain.ErrAccessDenied("unknown user"))
-	}
+func (s *AuthServer) afterLogin(ctx context.Context, req domain.AuthRequest, client domain.Client, user domain.User, out AuthorizeOutcome) (AuthorizeOutcome, error) {
+	subject := user.Username
 	req.Subject = subject
 	req.Scopes = req.Scopes.Intersect(user.Scopes)
 	if len(req.Scopes) == 0 {

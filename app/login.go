@@ -55,5 +55,5 @@ func (s *AuthServer) Login(ctx context.Context, p LoginParams) (AuthorizeOutcome
 		return AuthorizeOutcome{}, storeErr(err, nil)
 	}
 	s.Logger.InfoContext(ctx, "user logged in", "subject", user.Username, "client_id", client.ID)
-	return s.afterLogin(ctx, req, client, user.Username, AuthorizeOutcome{NewLoginSecret: secret})
+	return s.afterLogin(ctx, req, client, user, AuthorizeOutcome{NewLoginSecret: secret})
 }

@@ -7,6 +7,7 @@ import (
 	"net/netip"
 	"net/url"
 	"path"
+	"slices"
 	"strings"
 	"time"
 
@@ -86,7 +87,7 @@ func (p *problems) scopeTokens(key string, scopes []string) {
 // subset reports scopes that are not in the known set.
 func (p *problems) subset(key string, scopes, known []string, knownKey string) {
 	for i, s := range scopes {
-		if !contains(known, s) {
+		if !slices.Contains(known, s) {
 			p.add(fmt.Sprintf("%s[%d]", key, i), "scope %q is not in %s", s, knownKey)
 		}
 	}
@@ -100,15 +101,6 @@ func (p *problems) glob(key, pattern string) {
 	if _, err := path.Match(pattern, ""); err != nil {
 		p.add(key, "invalid glob %q: %v", pattern, err)
 	}
-}
-
-func contains(list []string, s string) bool {
-	for _, v := range list {
-		if v == s {
-			return true
-		}
-	}
-	return false
 }
 
 // isLoopback reports whether host (a name or IP, no port) is this machine

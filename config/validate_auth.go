@@ -3,6 +3,7 @@ package config
 import (
 	"fmt"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 )
@@ -52,7 +53,7 @@ func (c Config) validateBuiltin(p *problems) {
 		p.add("auth.builtin.registration.token", "required when auth.builtin.registration.policy=token")
 	}
 	p.subset("auth.builtin.registration.scopes", r.Scopes, b.Scopes, "auth.builtin.scopes")
-	if contains(r.Scopes, "admin") {
+	if slices.Contains(r.Scopes, "admin") {
 		p.add("auth.builtin.registration.scopes", "must not include admin: dynamically registered clients never get it")
 	}
 
@@ -124,7 +125,7 @@ func (c Config) validateClients(p *problems) {
 		for j, g := range cl.GrantTypes {
 			p.oneOf(fmt.Sprintf("%s.grant_types[%d]", key, j), g, grantTypes...)
 		}
-		codeFlow := len(cl.GrantTypes) == 0 || contains(cl.GrantTypes, "authorization_code")
+		codeFlow := len(cl.GrantTypes) == 0 || slices.Contains(cl.GrantTypes, "authorization_code")
 		if codeFlow && len(cl.RedirectURIs) == 0 {
 			p.add(key+".redirect_uris", "required for the authorization_code grant")
 		}
@@ -134,7 +135,7 @@ func (c Config) validateClients(p *problems) {
 			}
 		}
 		switch {
-		case contains(cl.GrantTypes, "client_credentials") && cl.Secret == "":
+		case slices.Contains(cl.GrantTypes, "client_credentials") && cl.Secret == "":
 			p.add(key+".secret", "required for the client_credentials grant")
 		case cl.Secret == "" && !b.AllowPublicClients:
 			p.add(key+".secret", "required when auth.builtin.allow_public_clients is false")

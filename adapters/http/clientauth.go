@@ -5,6 +5,7 @@ import (
 	"mime"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 
 	"github.com/labstack/echo/v4"
@@ -29,20 +30,11 @@ func parseForm(c echo.Context, multi ...string) (url.Values, error) {
 	}
 	form := r.PostForm
 	for k, v := range form {
-		if len(v) > 1 && !contains(multi, k) {
+		if len(v) > 1 && !slices.Contains(multi, k) {
 			return nil, invalidRequest("parameter " + k + " is repeated")
 		}
 	}
 	return form, nil
-}
-
-func contains(list []string, s string) bool {
-	for _, v := range list {
-		if v == s {
-			return true
-		}
-	}
-	return false
 }
 
 // clientCredentials reads client authentication from the Authorization
