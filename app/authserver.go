@@ -21,6 +21,9 @@ type AuthServerConfig struct {
 	Resources       []string
 	AccessTokenTTL  time.Duration
 	RefreshTokenTTL time.Duration
+	// RefreshGrace lets a just-rotated refresh token be presented once
+	// more within this long and get the same successor (0: never).
+	RefreshGrace time.Duration
 	CodeTTL         time.Duration
 	AuthRequestTTL  time.Duration
 	LoginSessionTTL time.Duration

@@ -10,7 +10,8 @@ import (
 
 // rotateRefresh exchanges a refresh token for a new pair. Every use rotates
 // the token; presenting a rotated token revokes the whole grant
-// (RFC 9700 §4.14.2). The scope may narrow for the new access token, never
+// (RFC 9700 §4.14.2), except once within the configured grace period, which
+// returns the same successor. The scope may narrow for the new access token, never
 // widen; the refresh token keeps the grant's scope (RFC 6749 §6).
 func (s *AuthServer) rotateRefresh(ctx context.Context, client domain.Client, r TokenRequest) (TokenResponse, error) {
 	now := s.Clock()
@@ -53,7 +54,16 @@ func (s *AuthServer) rotateRefresh(ctx context.Context, client domain.Client, r 
 		}
 	}
 	raw, next := s.newRefresh(grant, client.ID)
-	_, err = s.Grants.RotateRefreshToken(ctx, oldHash, next, now)
+	rotated, err := s.Grants.RotateRefreshToken(ctx, oldHash, ports.Rotation{
+		Next: next, SealedNext: sealSuccessor(r.RefreshToken, raw), Grace: s.cfg.RefreshGrace,
+	}, now)
+	if errors.Is(err, ports.ErrRefreshInGrace) {
+		// A retry of a rotation that just happened (replicas or a client
+		// racing itself): the same successor again, with a new access token.
+		if raw, err = openSuccessor(r.RefreshToken, rotated.SealedSuccessor); err != nil || domain.HashSecret(raw) != rotated.Successor {
+			return TokenResponse{}, domain.ErrInvalidGrant("refresh token is invalid, expired or revoked")
+		}
+	}
 	if errors.Is(err, ports.ErrRefreshReused) {
 		if rerr := s.revokeGrantFamily(ctx, grant.ID, now); rerr != nil {
 			return TokenResponse{}, storeErr(rerr, nil)

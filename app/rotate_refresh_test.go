@@ -195,3 +195,75 @@ func TestRefreshFollowsTheUsersCurrentScopes(t *testing.T) {
 	_, err = h.refresh(t, publicID, next.RefreshToken, "")
 	wantCode(t, err, domain.CodeInvalidGrant)
 }
+
+// Within the grace period a just-rotated refresh token may be presented once
+// more and gets the same successor (replicas racing); a second retry, or one
+// after the period, is reuse and revokes the family.
+func TestRefreshGracePeriod(t *testing.T) {
+	grace := func(c *app.AuthServerConfig, _ *app.AuthServerDeps) { c.RefreshGrace = 5 * time.Second }
+
+	t.Run("retry gets the same successor", func(t *testing.T) {
+		h := newHarness(t, grace)
+		first := h.tokensFor(t, publicID, "alice", "read")
+		second, err := h.refresh(t, publicID, first.RefreshToken, "")
+		if err != nil {
+			t.Fatalf("refresh: %v", err)
+		}
+		h.clock.Advance(2 * time.Second)
+		retry, err := h.refresh(t, publicID, first.RefreshToken, "")
+		if err != nil {
+			t.Fatalf("retry within grace: %v", err)
+		}
+		if retry.RefreshToken != second.RefreshToken {
+			t.Error("retry within grace got a different refresh token than the first rotation")
+		}
+		if retry.AccessToken == "" || retry.AccessToken == second.AccessToken {
+			t.Error("retry within grace must carry a fresh access token")
+		}
+		if _, err := h.refresh(t, publicID, retry.RefreshToken, ""); err != nil {
+			t.Errorf("the shared successor does not rotate: %v", err)
+		}
+	})
+	t.Run("second retry is reuse", func(t *testing.T) {
+		h := newHarness(t, grace)
+		first := h.tokensFor(t, publicID, "alice", "read")
+		second, err := h.refresh(t, publicID, first.RefreshToken, "")
+		if err != nil {
+			t.Fatalf("refresh: %v", err)
+		}
+		if _, err := h.refresh(t, publicID, first.RefreshToken, ""); err != nil {
+			t.Fatalf("retry within grace: %v", err)
+		}
+		_, err = h.refresh(t, publicID, first.RefreshToken, "")
+		wantCode(t, err, domain.CodeInvalidGrant)
+		_, err = h.refresh(t, publicID, second.RefreshToken, "")
+		wantCode(t, err, domain.CodeInvalidGrant)
+	})
+	t.Run("after the period is reuse", func(t *testing.T) {
+		h := newHarness(t, grace)
+		first := h.tokensFor(t, publicID, "alice", "read")
+		second, err := h.refresh(t, publicID, first.RefreshToken, "")
+		if err != nil {
+			t.Fatalf("refresh: %v", err)
+		}
+		h.clock.Advance(6 * time.Second)
+		_, err = h.refresh(t, publicID, first.RefreshToken, "")
+		wantCode(t, err, domain.CodeInvalidGrant)
+		_, err = h.refresh(t, publicID, second.RefreshToken, "")
+		wantCode(t, err, domain.CodeInvalidGrant)
+	})
+}
+
+// A sealed successor opens only with the token it was sealed under.
+func TestSealedSuccessorOpensOnlyWithItsToken(t *testing.T) {
+	sealed := app.SealSuccessorForTest("old-token", "next-token")
+	if got, err := app.OpenSuccessorForTest("old-token", sealed); err != nil || got != "next-token" {
+		t.Fatalf("open with the right token = %q, %v", got, err)
+	}
+	if _, err := app.OpenSuccessorForTest("other-token", sealed); err == nil {
+		t.Error("a sealed successor opened with another token")
+	}
+	if _, err := app.OpenSuccessorForTest("old-token", sealed[:5]); err == nil {
+		t.Error("a truncated sealed successor opened")
+	}
+}

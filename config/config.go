@@ -102,6 +102,10 @@ type Builtin struct {
 	// mode with the memory store it defaults to a file in the user's cache
 	// directory.
 	KeyFile string `koanf:"key_file"`
+	// RefreshGrace lets a just-rotated refresh token be presented once more
+	// within this long and get the same successor, for replicas or clients
+	// that race their own refreshes (0: never, as RFC 9700 prefers).
+	RefreshGrace time.Duration `koanf:"refresh_grace"`
 	// DemoUsersAllowRemote lets development mode's demo users serve on a
 	// non-loopback listen address.
 	DemoUsersAllowRemote bool `koanf:"demo_users_allow_remote"`
@@ -146,19 +150,36 @@ type StaticClient struct {
 }
 
 type External struct {
-	IssuerURL      string        `koanf:"issuer_url"`
-	Audience       string        `koanf:"audience"`
-	JWKSURL        string        `koanf:"jwks_url"`
-	Algorithms     []string      `koanf:"algorithms"`
-	RequiredScopes []string      `koanf:"required_scopes"`
-	ValidateExp    bool          `koanf:"validate_exp"`
-	ValidateAud    bool          `koanf:"validate_aud"`
-	ValidateIss    bool          `koanf:"validate_iss"`
-	Leeway         time.Duration `koanf:"leeway"`
-	JWKSCacheTTL   time.Duration `koanf:"jwks_cache_ttl"`
-	ClientID       string        `koanf:"client_id"`
-	ClientSecret   Secret        `koanf:"client_secret"`
-	Introspection  Introspection `koanf:"introspection"`
+	IssuerURL string `koanf:"issuer_url"`
+	Audience  string `koanf:"audience"`
+	JWKSURL   string `koanf:"jwks_url"`
+	// JWKSFile is a static key set for sites that cannot reach the
+	// provider; no network is used then.
+	JWKSFile       string   `koanf:"jwks_file"`
+	Algorithms     []string `koanf:"algorithms"`
+	RequiredScopes []string `koanf:"required_scopes"`
+	// ScopeClaim is a further claim scopes are read from, besides scope
+	// and scp: "permissions" (Auth0 RBAC), "roles" (Azure AD app roles).
+	ScopeClaim  string `koanf:"scope_claim"`
+	ValidateExp bool   `koanf:"validate_exp"`
+	ValidateAud bool   `koanf:"validate_aud"`
+	ValidateIss bool   `koanf:"validate_iss"`
+	// RequireTyp accepts only RFC 9068 access tokens (typ at+jwt).
+	RequireTyp   bool          `koanf:"require_typ"`
+	Leeway       time.Duration `koanf:"leeway"`
+	JWKSCacheTTL time.Duration `koanf:"jwks_cache_ttl"`
+	// JWKSStaleWindow is how long past its TTL the last good key set keeps
+	// serving while the provider cannot be reached; then requests fail
+	// closed with 503.
+	JWKSStaleWindow time.Duration `koanf:"jwks_stale_window"`
+	// JWKSMinRefreshInterval throttles refreshes caused by unknown key
+	// ids, so forged tokens cannot hammer the provider.
+	JWKSMinRefreshInterval time.Duration `koanf:"jwks_min_refresh_interval"`
+	// ClientID and ClientSecret authenticate Gatehouse to the provider
+	// (token introspection), as in the M3 seed.
+	ClientID      string        `koanf:"client_id"`
+	ClientSecret  Secret        `koanf:"client_secret"`
+	Introspection Introspection `koanf:"introspection"`
 }
 
 type Introspection struct {
@@ -169,6 +190,9 @@ type Introspection struct {
 
 type RateLimit struct {
 	Enabled bool `koanf:"enabled"`
+	// Driver is where counters live: "" follows store.driver, so replicas
+	// share limits; memory keeps them per process.
+	Driver string `koanf:"driver"`
 	// Requests per Window for tool calls, per subject.
 	Requests int           `koanf:"requests"`
 	Window   time.Duration `koanf:"window"`
@@ -179,13 +203,18 @@ type RateLimit struct {
 }
 
 type Store struct {
-	Driver   string   `koanf:"driver"` // memory | redis | postgres
-	Redis    Redis    `koanf:"redis"`
-	Postgres Postgres `koanf:"postgres"`
+	Driver string `koanf:"driver"` // memory | redis | postgres
+	// KeyEncryptionKey (base64 of 32 bytes) encrypts signing private keys
+	// kept in Redis or Postgres (AES-256-GCM).
+	KeyEncryptionKey Secret   `koanf:"key_encryption_key"`
+	Redis            Redis    `koanf:"redis"`
+	Postgres         Postgres `koanf:"postgres"`
 }
 
 type Redis struct {
 	URL Secret `koanf:"url"`
+	// Prefix starts every key, so deployments can share a Redis.
+	Prefix string `koanf:"prefix"`
 }
 
 type Postgres struct {

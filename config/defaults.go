@@ -39,12 +39,14 @@ func Defaults() Config {
 				},
 			},
 			External: External{
-				Algorithms:   []string{"RS256", "ES256"},
-				ValidateExp:  true,
-				ValidateAud:  true,
-				ValidateIss:  true,
-				Leeway:       30 * time.Second,
-				JWKSCacheTTL: 5 * time.Minute,
+				Algorithms:             []string{"RS256", "ES256"},
+				ValidateExp:            true,
+				ValidateAud:            true,
+				ValidateIss:            true,
+				Leeway:                 30 * time.Second,
+				JWKSCacheTTL:           time.Hour,
+				JWKSStaleWindow:        10 * time.Minute,
+				JWKSMinRefreshInterval: 10 * time.Second,
 			},
 		},
 		RateLimit: RateLimit{
@@ -56,6 +58,7 @@ func Defaults() Config {
 		},
 		Store: Store{
 			Driver:   "memory",
+			Redis:    Redis{Prefix: "gatehouse:"},
 			Postgres: Postgres{AutoMigrate: true},
 		},
 		Sessions: Sessions{

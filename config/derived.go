@@ -1,6 +1,11 @@
 package config
 
-import "strings"
+import (
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"strings"
+)
 
 // Issuer is the built-in authorization server's issuer identifier:
 // auth.builtin.issuer, or server.base_url when that is empty. RFC 8414
@@ -34,4 +39,33 @@ func (u Upstream) ToolPrefix() string {
 		return u.Prefix
 	}
 	return u.Name + "_"
+}
+
+// SigningKeysInStore reports whether the built-in issuer keeps its private
+// keys in a shared store (Redis or Postgres), where they are encrypted.
+func (c Config) SigningKeysInStore() bool {
+	return c.Auth.Mode == "builtin" && c.Auth.Builtin.KeyFile == "" && c.Store.Driver != "memory"
+}
+
+// RateLimitDriver is where rate-limit counters live.
+func (c Config) RateLimitDriver() string {
+	if c.RateLimit.Driver != "" {
+		return c.RateLimit.Driver
+	}
+	return c.Store.Driver
+}
+
+// DecodeKeyEncryptionKey parses store.key_encryption_key: standard or URL
+// base64 (padded or not) of exactly 32 bytes.
+func DecodeKeyEncryptionKey(s string) ([]byte, error) {
+	s = strings.TrimSpace(s)
+	for _, enc := range []*base64.Encoding{base64.StdEncoding, base64.RawStdEncoding, base64.URLEncoding, base64.RawURLEncoding} {
+		if b, err := enc.DecodeString(s); err == nil {
+			if len(b) != 32 {
+				return nil, fmt.Errorf("must decode to 32 bytes, not %d", len(b))
+			}
+			return b, nil
+		}
+	}
+	return nil, errors.New("must be base64 of 32 random bytes")
 }

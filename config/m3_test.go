@@ -39,8 +39,11 @@ func TestM3AliasesAreACompleteExternalConfig(t *testing.T) {
 		ValidateIss:    true,
 		Leeway:         30 * time.Second,
 		JWKSCacheTTL:   10 * time.Minute,
-		ClientID:       "m3",
-		ClientSecret:   "m3-secret",
+		// Not M3 settings: Gatehouse's defaults.
+		JWKSStaleWindow:        10 * time.Minute,
+		JWKSMinRefreshInterval: 10 * time.Second,
+		ClientID:               "m3",
+		ClientSecret:           "m3-secret",
 	}
 	if diff := cmp.Diff(want, c.Auth.External); diff != "" {
 		t.Errorf("auth.external (-want +got):\n%s", diff)

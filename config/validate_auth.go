@@ -32,6 +32,9 @@ func (c Config) validateBuiltin(p *problems) {
 		p.add("auth.builtin.leeway", "must be between 0 and 5m")
 	}
 	p.positive("auth.builtin.refresh_token_ttl", b.RefreshTokenTTL)
+	if b.RefreshGrace < 0 || b.RefreshGrace > 5*time.Minute {
+		p.add("auth.builtin.refresh_grace", "must be between 0 and 5m")
+	}
 	p.positive("auth.builtin.code_ttl", b.CodeTTL)
 	p.positive("auth.builtin.auth_request_ttl", b.AuthRequestTTL)
 	p.positive("auth.builtin.login_session_ttl", b.LoginSessionTTL)
@@ -172,10 +175,17 @@ func (c Config) validateExternal(p *problems) {
 		p.add("auth.external.leeway", "must be between 0 and 5m")
 	}
 	p.positive("auth.external.jwks_cache_ttl", e.JWKSCacheTTL)
+	if e.JWKSStaleWindow < 0 {
+		p.add("auth.external.jwks_stale_window", "must not be negative")
+	}
+	p.positive("auth.external.jwks_min_refresh_interval", e.JWKSMinRefreshInterval)
+	if e.ValidateAud && e.Audience == "" && c.Server.BaseURL == "" {
+		p.add("auth.external.audience", "required when auth.external.validate_aud is true and server.base_url is empty")
+	}
 	if in := e.Introspection; in.URL != "" {
 		p.httpURL("auth.external.introspection.url", in.URL)
-		if in.ClientID == "" {
-			p.add("auth.external.introspection.client_id", "required when auth.external.introspection.url is set")
+		if in.ClientID == "" && e.ClientID == "" {
+			p.add("auth.external.introspection.client_id", "required when auth.external.introspection.url is set (or set auth.external.client_id)")
 		}
 	}
 }

@@ -112,6 +112,22 @@ func (c Config) validateStore(p *problems) {
 	default:
 		p.add("store.driver", "must be one of memory, redis, postgres, not %q", c.Store.Driver)
 	}
+	if k := c.Store.KeyEncryptionKey.Reveal(); k != "" {
+		if _, err := DecodeKeyEncryptionKey(k); err != nil {
+			p.add("store.key_encryption_key", "%v", err)
+		}
+	} else if c.SigningKeysInStore() {
+		p.add("store.key_encryption_key", "required when signing keys live in store.driver=%s (base64 of 32 random bytes, e.g. `openssl rand -base64 32`), or set auth.builtin.key_file", c.Store.Driver)
+	}
+	switch d := c.RateLimit.Driver; d {
+	case "", "memory":
+	case "redis", "postgres":
+		if d != c.Store.Driver {
+			p.add("ratelimit.driver", "%s needs store.driver=%s (counters use the store's connection)", d, d)
+		}
+	default:
+		p.add("ratelimit.driver", "must be empty (follow store.driver), memory, redis or postgres, not %q", d)
+	}
 }
 
 func (c Config) validateSessions(p *problems) {

@@ -213,6 +213,21 @@ func TestValidateRejects(t *testing.T) {
 			"store.redis.url: must be a redis://"},
 		{"postgres without dsn", production, func(c *Config) { c.Store.Driver = "postgres" },
 			"store.postgres.dsn: required when store.driver=postgres"},
+		{"redis without key encryption key", production, func(c *Config) { c.Store.Driver, c.Store.Redis.URL = "redis", "redis://r" },
+			"store.key_encryption_key: required when signing keys live in store.driver=redis"},
+		{"short key encryption key", production, func(c *Config) {
+			c.Store.Driver, c.Store.Redis.URL, c.Store.KeyEncryptionKey = "redis", "redis://r", "c2hvcnQ="
+		}, "store.key_encryption_key: must decode to 32 bytes, not 5"},
+		{"key encryption key not base64", production, func(c *Config) { c.Store.KeyEncryptionKey = "not base64!" },
+			"store.key_encryption_key: must be base64 of 32 random bytes"},
+		{"rate limit driver unlike the store", production, func(c *Config) { c.RateLimit.Driver = "redis" },
+			"ratelimit.driver: redis needs store.driver=redis"},
+		{"rate limit driver unknown", production, func(c *Config) { c.RateLimit.Driver = "etcd" },
+			`ratelimit.driver: must be empty (follow store.driver), memory, redis or postgres, not "etcd"`},
+		{"refresh grace too long", production, func(c *Config) { c.Auth.Builtin.RefreshGrace = time.Hour },
+			"auth.builtin.refresh_grace: must be between 0 and 5m"},
+		{"external stale window", external, func(c *Config) { c.Auth.External.JWKSStaleWindow = -time.Second },
+			"auth.external.jwks_stale_window: must not be negative"},
 		{"sessions ttl", production, func(c *Config) { c.Sessions.TTL = 0 }, "sessions.ttl: must be positive"},
 		{"sessions max per user", production, func(c *Config) { c.Sessions.MaxPerUser = -1 },
 			"sessions.max_per_user: must not be negative"},
@@ -322,8 +337,22 @@ func TestValidateAccepts(t *testing.T) {
 			c.RateLimit.Enabled = false
 			c.RateLimit.Requests = 0
 		}},
-		{"redis", production, func(c *Config) { c.Store.Driver = "redis"; c.Store.Redis.URL = "rediss://r:6380/0" }},
-		{"postgres", production, func(c *Config) { c.Store.Driver = "postgres"; c.Store.Postgres.DSN = "host=db" }},
+		{"redis", production, func(c *Config) {
+			c.Store.Driver, c.Store.Redis.URL, c.Store.KeyEncryptionKey = "redis", "rediss://r:6380/0", testKEK
+		}},
+		{"postgres", production, func(c *Config) {
+			c.Store.Driver, c.Store.Postgres.DSN, c.Store.KeyEncryptionKey = "postgres", "host=db", testKEK
+		}},
+		{"postgres with a key file and no key encryption key", production, func(c *Config) {
+			c.Store.Driver, c.Store.Postgres.DSN, c.Auth.Builtin.KeyFile = "postgres", "host=db", "/var/lib/gatehouse/keys.json"
+		}},
+		{"redis in external mode needs no key encryption key", external, func(c *Config) {
+			c.Store.Driver, c.Store.Redis.URL = "redis", "redis://r:6379/0"
+		}},
+		{"rate limits per process with a shared store", production, func(c *Config) {
+			c.Store.Driver, c.Store.Redis.URL, c.Store.KeyEncryptionKey, c.RateLimit.Driver = "redis", "redis://r", testKEK, "memory"
+		}},
+		{"refresh grace", production, func(c *Config) { c.Auth.Builtin.RefreshGrace = 30 * time.Second }},
 		{"registration token", production, func(c *Config) {
 			c.Auth.Builtin.Registration.Policy = "token"
 			c.Auth.Builtin.Registration.Token = "t"
@@ -385,3 +414,6 @@ func TestLoadReturnsValidationErrors(t *testing.T) {
 		t.Errorf("Load = %v, want the store.postgres.dsn problem", err)
 	}
 }
+
+// testKEK is a well-formed store.key_encryption_key (32 zero bytes).
+const testKEK = Secret("AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=")

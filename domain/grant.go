@@ -51,6 +51,15 @@ type RefreshToken struct {
 	Scopes    Scopes
 	ExpiresAt time.Time
 	RotatedAt time.Time // zero while current
+	// Successor is the hash of the token that replaced this one, and
+	// SealedSuccessor that token's value encrypted under a key only this
+	// token's own value yields, so that a retry within the grace period can
+	// be given the same successor without the store ever holding it in clear.
+	Successor       string
+	SealedSuccessor []byte
+	// GraceUsedAt is when the one presentation allowed after rotation was
+	// spent; zero while unspent.
+	GraceUsedAt time.Time
 }
 
 // AuthRequest is an authorization request between its arrival at

@@ -29,6 +29,10 @@ type Principal struct {
 	GrantID   string // family the token belongs to; "" for client credentials
 	IssuedAt  time.Time
 	ExpiresAt time.Time
+	// Name and Email are the profile claims an external identity provider
+	// put in the token, passed on to tools; empty when absent.
+	Name  string
+	Email string
 }
 
 // AccessTokenClaims is what the built-in issuer signs into an RFC 9068 JWT.

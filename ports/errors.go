@@ -15,6 +15,9 @@ var (
 	// ErrRefreshReused: a refresh token that was already rotated was presented
 	// again; the store has revoked its whole grant.
 	ErrRefreshReused = errors.New("refresh token reused")
+	// ErrRefreshInGrace: a just-rotated refresh token was presented again
+	// within the grace period; the returned record names its successor.
+	ErrRefreshInGrace = errors.New("refresh token rotated within the grace period")
 	// ErrUnavailable: the backend cannot be reached. Callers answer 503;
 	// it must never be treated as "no record" or as a pass.
 	ErrUnavailable = errors.New("store unavailable")

@@ -37,13 +37,31 @@ type GrantStore interface {
 	// ErrAlreadyExists if the hash is taken.
 	SaveRefreshToken(ctx context.Context, t domain.RefreshToken) error
 	// RotateRefreshToken atomically marks the current token oldHash rotated
-	// at now and stores next in its place, returning the old record.
-	// ErrNotFound if oldHash is unknown, expired, or its grant is revoked;
-	// ErrRefreshReused if oldHash was already rotated, in which case the
-	// store has revoked the grant before returning (RFC 9700 §4.14.2). Of N
-	// concurrent rotations of one token exactly one succeeds.
-	RotateRefreshToken(ctx context.Context, oldHash string, next domain.RefreshToken, now time.Time) (domain.RefreshToken, error)
+	// at now, records r.Next's hash and r.SealedNext on it as its successor,
+	// and stores r.Next, returning the old record.
+	// ErrNotFound if oldHash is unknown, expired, or its grant is inactive;
+	// ErrAlreadyExists (and no change) if r.Next's hash is taken.
+	// If oldHash was already rotated: when r.Grace > 0, now is within Grace
+	// of its RotatedAt, its one grace use is unspent, the grant is active
+	// and its successor is still current, the store spends the grace use
+	// and returns the old record (Successor and SealedSuccessor set) with
+	// ErrRefreshInGrace, storing nothing new; otherwise it revokes the grant
+	// and returns ErrRefreshReused (RFC 9700 §4.14.2). Of N concurrent
+	// rotations of one current token exactly one succeeds.
+	RotateRefreshToken(ctx context.Context, oldHash string, r Rotation, now time.Time) (domain.RefreshToken, error)
 	// GetRefreshToken returns the record for a hash, rotated or not.
 	// ErrNotFound if absent or expired.
 	GetRefreshToken(ctx context.Context, hash string, now time.Time) (domain.RefreshToken, error)
+}
+
+// Rotation is one refresh-token rotation request.
+type Rotation struct {
+	Next domain.RefreshToken
+	// SealedNext is Next's value sealed with the old token's value; kept on
+	// the old record for a retry within Grace.
+	SealedNext []byte
+	// Grace is how long after its rotation the old token may be presented
+	// once more and be given the same successor (0: never, as RFC 9700
+	// prefers).
+	Grace time.Duration
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"gatehouse/adapters/audit"
+	"gatehouse/adapters/audit/audittest"
 	"gatehouse/domain"
 )
 
@@ -149,4 +150,9 @@ func TestRingConcurrent(t *testing.T) {
 		}
 		seen[inv.Tool] = true
 	}
+}
+
+// TestRingConformance: the ring passes the shared audit suite.
+func TestRingConformance(t *testing.T) {
+	audittest.Run(t, func(*testing.T) audittest.Log { return audit.NewRing(100, nil) })
 }

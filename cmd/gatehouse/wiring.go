@@ -122,6 +122,7 @@ func build(ctx context.Context, cfg config.Config, log *slog.Logger) (*system, e
 		Resources:               resources(cfg),
 		AccessTokenTTL:          b.AccessTokenTTL,
 		RefreshTokenTTL:         b.RefreshTokenTTL,
+		RefreshGrace:            b.RefreshGrace,
 		CodeTTL:                 b.CodeTTL,
 		AuthRequestTTL:          b.AuthRequestTTL,
 		LoginSessionTTL:         b.LoginSessionTTL,

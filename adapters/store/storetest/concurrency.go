@@ -47,7 +47,7 @@ func tally(t *testing.T, op string, errs []error, allowed ...error) (ok int) {
 	return ok
 }
 
-// testConcurrentCodeRedeem: of 50 concurrent redemptions of one code exactly
+// testConcurrentCodeRedeem: of 64 concurrent redemptions of one code exactly
 // one succeeds; the others get ErrConflict (with UsedAt set) or ErrNotFound.
 func testConcurrentCodeRedeem(t *testing.T, h Harness) {
 	ctx, stores := t.Context(), replicas(t, h)
@@ -55,7 +55,7 @@ func testConcurrentCodeRedeem(t *testing.T, h Harness) {
 	c := code("h1")
 	mustSaveCode(t, stores[0].Grants, c)
 
-	const n = 50
+	const n = 64
 	now := at(time.Second)
 	got := make([]domain.AuthCode, n)
 	errs := race(n, func(i int) (err error) {
@@ -72,7 +72,7 @@ func testConcurrentCodeRedeem(t *testing.T, h Harness) {
 	}
 }
 
-// testConcurrentRefreshRotate: of 50 concurrent rotations of one refresh
+// testConcurrentRefreshRotate: of 64 concurrent rotations of one refresh
 // token exactly one succeeds; the others get ErrRefreshReused, the grant ends
 // revoked, and no next token is usable.
 func testConcurrentRefreshRotate(t *testing.T, h Harness) {
@@ -81,10 +81,10 @@ func testConcurrentRefreshRotate(t *testing.T, h Harness) {
 	a := refresh("rA")
 	mustSaveRefresh(t, stores[0].Grants, a)
 
-	const n = 50
+	const n = 64
 	next := func(i int) domain.RefreshToken { return refresh(fmt.Sprintf("rNext%d", i)) }
 	errs := race(n, func(i int) error {
-		_, err := stores[i%len(stores)].Grants.RotateRefreshToken(ctx, a.Hash, next(i), at(time.Minute))
+		_, err := stores[i%len(stores)].Grants.RotateRefreshToken(ctx, a.Hash, ports.Rotation{Next: next(i)}, at(time.Minute))
 		return err
 	})
 	if ok := tally(t, "RotateRefreshToken", errs, ports.ErrRefreshReused); ok != 1 {
@@ -101,7 +101,7 @@ func testConcurrentRefreshRotate(t *testing.T, h Harness) {
 		if err != nil {
 			continue
 		}
-		_, err = s.RotateRefreshToken(ctx, next(i).Hash, refresh("rAfter"), at(3*time.Minute))
+		_, err = s.RotateRefreshToken(ctx, next(i).Hash, ports.Rotation{Next: refresh("rAfter")}, at(3*time.Minute))
 		check(t, "RotateRefreshToken(the winner's next token)", err, ports.ErrNotFound)
 	}
 }

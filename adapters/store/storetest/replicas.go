@@ -97,9 +97,9 @@ func testReplicaOneShotSecrets(t *testing.T, h Harness) {
 	check(t, "A.ConsumeAuthCode(used on B)", err, ports.ErrConflict)
 
 	mustSaveRefresh(t, a.Grants, refresh("rA"))
-	_, err = a.Grants.RotateRefreshToken(ctx, "rA", refresh("rB"), at(time.Minute))
+	_, err = a.Grants.RotateRefreshToken(ctx, "rA", ports.Rotation{Next: refresh("rB")}, at(time.Minute))
 	check(t, "A.RotateRefreshToken(A→B)", err, nil)
-	_, err = b.Grants.RotateRefreshToken(ctx, "rA", refresh("rX"), at(2*time.Minute))
+	_, err = b.Grants.RotateRefreshToken(ctx, "rA", ports.Rotation{Next: refresh("rX")}, at(2*time.Minute))
 	check(t, "B.RotateRefreshToken(A again)", err, ports.ErrRefreshReused)
 	g, err := a.Grants.GetGrant(ctx, "g1", at(3*time.Minute))
 	check(t, "A.GetGrant", err, nil)

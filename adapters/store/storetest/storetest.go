@@ -67,6 +67,8 @@ func cases() []testCase {
 		{"RefreshRotateUnknown", testRefreshRotateUnknown},
 		{"RefreshRotationReuse", testRefreshRotationReuse},
 		{"RefreshGrantRevoked", testRefreshGrantRevoked},
+		{"RefreshGrace", testRefreshGrace},
+		{"RefreshGraceExpired", testRefreshGraceExpired},
 
 		{"RevocationAnyRevoked", testRevocationAnyRevoked},
 		{"RevocationExpiry", testRevocationExpiry},
