@@ -1,0 +1,11 @@
+DROP TABLE IF EXISTS audit_log;
+DROP TABLE IF EXISTS rate_limits;
+DROP TABLE IF EXISTS signing_keys;
+DROP TABLE IF EXISTS sessions;
+DROP TABLE IF EXISTS consents;
+DROP TABLE IF EXISTS auth_requests;
+DROP TABLE IF EXISTS revocations;
+DROP TABLE IF EXISTS refresh_tokens;
+DROP TABLE IF EXISTS auth_codes;
+DROP TABLE IF EXISTS grants;
+DROP TABLE IF EXISTS clients;
