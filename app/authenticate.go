@@ -16,7 +16,10 @@ import (
 type Authenticator struct {
 	Verifier    ports.TokenVerifier
 	Revocations ports.RevocationList // nil: tokens cannot be revoked (external IdP)
-	Clock       ports.Clock
+	// RequiredScopes must all be held for any access at all (the M3 seed's
+	// required_scopes); each tool's own scopes come on top.
+	RequiredScopes domain.Scopes
+	Clock          ports.Clock
 }
 
 // Authenticate returns the token's principal. Errors are domain invalid_token
@@ -27,9 +30,18 @@ func (a Authenticator) Authenticate(ctx context.Context, token string) (domain.P
 	if err != nil {
 		return domain.Principal{}, err
 	}
-	if a.Revocations == nil {
-		return p, nil
+	if a.Revocations != nil {
+		if err := a.checkRevoked(ctx, p); err != nil {
+			return domain.Principal{}, err
+		}
 	}
+	if missing := a.RequiredScopes.Minus(p.Scopes); len(missing) > 0 {
+		return domain.Principal{}, domain.ErrInsufficientScope("Missing required scopes: "+missing.String(), a.RequiredScopes)
+	}
+	return p, nil
+}
+
+func (a Authenticator) checkRevoked(ctx context.Context, p domain.Principal) error {
 	keys := []string{TokenRevocationKey(p.TokenID)}
 	if p.GrantID != "" {
 		keys = append(keys, GrantRevocationKey(p.GrantID))
@@ -40,10 +52,10 @@ func (a Authenticator) Authenticate(ctx context.Context, token string) (domain.P
 	}
 	revoked, err := a.Revocations.AnyRevoked(ctx, now, keys...)
 	if err != nil {
-		return domain.Principal{}, fmt.Errorf("check revocation: %w", err)
+		return fmt.Errorf("check revocation: %w", err)
 	}
 	if revoked {
-		return domain.Principal{}, domain.ErrInvalidToken("token was revoked")
+		return domain.ErrInvalidToken("token was revoked")
 	}
-	return p, nil
+	return nil
 }

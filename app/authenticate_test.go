@@ -36,6 +36,15 @@ func TestAuthenticate(t *testing.T) {
 		{"forged", h.authenticator(), tok.AccessToken + "x", func(t *testing.T, err error) {
 			wantCode(t, err, domain.CodeInvalidToken)
 		}},
+		{"holding the required scopes", app.Authenticator{Verifier: h.tokens, RequiredScopes: domain.NewScopes("read")}, tok.AccessToken, nil},
+		{"missing a required scope", app.Authenticator{Verifier: h.tokens, RequiredScopes: domain.NewScopes("read", "read:mimic-data")},
+			tok.AccessToken, func(t *testing.T, err error) {
+				wantCode(t, err, domain.CodeInsufficientScope)
+				var oe *domain.OAuthError
+				if errors.As(err, &oe) && (oe.Description != "Missing required scopes: read:mimic-data" || oe.Scope.String() != "read read:mimic-data") {
+					t.Errorf("insufficient_scope says %q with scope %q, want the missing set and every required scope", oe.Description, oe.Scope)
+				}
+			}},
 		{"revocation list down", app.Authenticator{Verifier: h.tokens, Revocations: downRevocations{}, Clock: h.clock.Now},
 			tok.AccessToken, func(t *testing.T, err error) {
 				if !errors.Is(err, ports.ErrUnavailable) {

@@ -23,7 +23,7 @@ type AuthServerConfig struct {
 	RefreshTokenTTL time.Duration
 	// RefreshGrace lets a just-rotated refresh token be presented once
 	// more within this long and get the same successor (0: never).
-	RefreshGrace time.Duration
+	RefreshGrace    time.Duration
 	CodeTTL         time.Duration
 	AuthRequestTTL  time.Duration
 	LoginSessionTTL time.Duration

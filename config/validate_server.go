@@ -99,11 +99,8 @@ func (c Config) validateStore(p *problems) {
 	switch c.Store.Driver {
 	case "memory":
 	case "redis":
-		u := c.Store.Redis.URL.Reveal()
-		if u == "" {
+		if c.Store.Redis.URL == "" {
 			p.add("store.redis.url", "required when store.driver=redis")
-		} else if pu, err := url.Parse(u); err != nil || (pu.Scheme != "redis" && pu.Scheme != "rediss" && pu.Scheme != "unix") {
-			p.add("store.redis.url", "must be a redis://, rediss:// or unix:// URL")
 		}
 	case "postgres":
 		if c.Store.Postgres.DSN == "" {
@@ -111,6 +108,11 @@ func (c Config) validateStore(p *problems) {
 		}
 	default:
 		p.add("store.driver", "must be one of memory, redis, postgres, not %q", c.Store.Driver)
+	}
+	if u := c.Store.Redis.URL.Reveal(); u != "" {
+		if pu, err := url.Parse(u); err != nil || (pu.Scheme != "redis" && pu.Scheme != "rediss" && pu.Scheme != "unix") {
+			p.add("store.redis.url", "must be a redis://, rediss:// or unix:// URL")
+		}
 	}
 	if k := c.Store.KeyEncryptionKey.Reveal(); k != "" {
 		if _, err := DecodeKeyEncryptionKey(k); err != nil {
@@ -121,9 +123,13 @@ func (c Config) validateStore(p *problems) {
 	}
 	switch d := c.RateLimit.Driver; d {
 	case "", "memory":
-	case "redis", "postgres":
-		if d != c.Store.Driver {
-			p.add("ratelimit.driver", "%s needs store.driver=%s (counters use the store's connection)", d, d)
+	case "redis":
+		if c.Store.Redis.URL == "" {
+			p.add("ratelimit.driver", "redis needs store.redis.url")
+		}
+	case "postgres":
+		if c.Store.Postgres.DSN == "" {
+			p.add("ratelimit.driver", "postgres needs store.postgres.dsn")
 		}
 	default:
 		p.add("ratelimit.driver", "must be empty (follow store.driver), memory, redis or postgres, not %q", d)

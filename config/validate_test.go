@@ -220,8 +220,8 @@ func TestValidateRejects(t *testing.T) {
 		}, "store.key_encryption_key: must decode to 32 bytes, not 5"},
 		{"key encryption key not base64", production, func(c *Config) { c.Store.KeyEncryptionKey = "not base64!" },
 			"store.key_encryption_key: must be base64 of 32 random bytes"},
-		{"rate limit driver unlike the store", production, func(c *Config) { c.RateLimit.Driver = "redis" },
-			"ratelimit.driver: redis needs store.driver=redis"},
+		{"rate limit driver without its connection", production, func(c *Config) { c.RateLimit.Driver = "redis" },
+			"ratelimit.driver: redis needs store.redis.url"},
 		{"rate limit driver unknown", production, func(c *Config) { c.RateLimit.Driver = "etcd" },
 			`ratelimit.driver: must be empty (follow store.driver), memory, redis or postgres, not "etcd"`},
 		{"refresh grace too long", production, func(c *Config) { c.Auth.Builtin.RefreshGrace = time.Hour },
@@ -351,6 +351,10 @@ func TestValidateAccepts(t *testing.T) {
 		}},
 		{"rate limits per process with a shared store", production, func(c *Config) {
 			c.Store.Driver, c.Store.Redis.URL, c.Store.KeyEncryptionKey, c.RateLimit.Driver = "redis", "redis://r", testKEK, "memory"
+		}},
+		{"postgres store with rate limits in redis", production, func(c *Config) {
+			c.Store.Driver, c.Store.Postgres.DSN, c.Store.KeyEncryptionKey = "postgres", "host=db", testKEK
+			c.RateLimit.Driver, c.Store.Redis.URL = "redis", "redis://cache:6379/0"
 		}},
 		{"refresh grace", production, func(c *Config) { c.Auth.Builtin.RefreshGrace = 30 * time.Second }},
 		{"registration token", production, func(c *Config) {

@@ -142,7 +142,8 @@ func TestStdioInsufficientScope(t *testing.T) {
 func TestStdioTokenExpiresMidSession(t *testing.T) {
 	t.Parallel()
 	env := []string{keysEnv(t), "GATEHOUSE_AUTH__BUILTIN__LEEWAY=0s"}
-	tok := mintWith(t, env, "alice", "read", "--ttl", "2s")
+	// Long enough for a loaded machine to start the process and call once.
+	tok := mintWith(t, env, "alice", "read", "--ttl", "6s")
 	cs, _ := stdioSession(t, "", append(env, "GATEHOUSE_TOKEN="+tok)...)
 	if got := stdioWhoami(t, cs); got.Subject != "alice" {
 		t.Fatalf("whoami = %+v, want alice", got)

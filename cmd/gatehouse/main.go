@@ -39,6 +39,7 @@ Usage:
   gatehouse token   [--sub S --scope "read write" --ttl 15m]  mint a test token (development mode or a key file)
   gatehouse config claude [--remote]  print a Claude Desktop mcpServers entry for this server
   gatehouse keys rotate [flags] add a new signing key; the old one stays published until its tokens expire
+  gatehouse migrate [--status]  apply pending Postgres schema migrations (store.driver=postgres)
   gatehouse version             print version and build info
 
 Flags (all commands): --config FILE, --dev, --listen ADDR, --base-url URL, --store DRIVER, --log-level LEVEL
@@ -60,9 +61,11 @@ func run(ctx context.Context, args, env []string, stdin io.Reader, stdout, stder
 	case "token":
 		err = runToken(ctx, args[1:], env, stdout, stderr)
 	case "config":
-		err = runConfig(ctx, args[1:], env, stdout)
+		err = runConfig(ctx, args[1:], env, stdin, stdout, stderr)
 	case "keys":
 		err = runKeys(ctx, args[1:], env, stdout, stderr)
+	case "migrate":
+		err = runMigrate(ctx, args[1:], env, stdout, stderr)
 	case "version", "--version", "-v":
 		fmt.Fprintf(stdout, "gatehouse %s (commit %s)\n", version, commit)
 		return 0

@@ -3,9 +3,7 @@ package main
 import (
 	mcpsdk "github.com/modelcontextprotocol/go-sdk/mcp"
 
-	"gatehouse/adapters/audit"
 	mcpadapter "gatehouse/adapters/mcp"
-	ratemem "gatehouse/adapters/ratelimit/memory"
 	"gatehouse/adapters/tools/account"
 	"gatehouse/app"
 	"gatehouse/domain"
@@ -31,8 +29,7 @@ func (s *system) buildTools() *toolStack {
 	// Configured rules come first so an operator can override a built-in
 	// tool's scope; the first matching rule wins.
 	rules = append(rules, account.DefaultPolicy()...)
-	limiter := ratemem.New()
-	ring := audit.NewRing(cfg.Audit.RingSize, s.log)
+	limiter, trail := s.limiter, s.trail
 	gate := &app.ToolGate{
 		Policy: domain.ToolPolicy{
 			Rules:        rules,
@@ -41,7 +38,7 @@ func (s *system) buildTools() *toolStack {
 		},
 		RateLimit:      app.RateLimitConfig{Enabled: cfg.RateLimit.Enabled, Requests: cfg.RateLimit.Requests, Window: cfg.RateLimit.Window},
 		Limiter:        limiter,
-		Audit:          ring,
+		Audit:          trail,
 		AuditArguments: cfg.Audit.LogArguments,
 		Logger:         s.log,
 	}
@@ -50,7 +47,7 @@ func (s *system) buildTools() *toolStack {
 		Grants:         s.stores.Grants,
 		Revocations:    s.stores.Revocations,
 		Sessions:       s.stores.Sessions,
-		Audit:          ring,
+		Audit:          trail,
 		AccessTokenTTL: cfg.Auth.Builtin.AccessTokenTTL,
 		Clock:          now,
 	}

@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"strings"
+	"sync"
 	"time"
 
 	httpedge "gatehouse/adapters/http"
@@ -28,7 +29,6 @@ func runServe(ctx context.Context, args, env []string, stdout, stderr io.Writer)
 	}
 	defer sys.close()
 
-	b := cfg.Auth.Builtin
 	edge := newEdge(sys, sys.buildTools())
 
 	ln, err := net.Listen("tcp", cfg.Server.Listen)
@@ -49,14 +49,18 @@ func runServe(ctx context.Context, args, env []string, stdout, stderr io.Writer)
 		IdleTimeout:       120 * time.Second,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
+	var unused unusedConns
+	srv.ConnState = unused.track
 	printBanner(stdout, sys, ln.Addr().String())
-	log.Info("serving", "listen", ln.Addr().String(), "base_url", cfg.Server.BaseURL, "issuer", cfg.Issuer(),
+	issuer := cfg.Issuer()
+	if cfg.Auth.Mode == "external" {
+		issuer = cfg.Auth.External.IssuerURL
+	}
+	log.Info("serving", "listen", ln.Addr().String(), "base_url", cfg.Server.BaseURL, "issuer", issuer,
 		"store", cfg.Store.Driver, "auth_mode", cfg.Auth.Mode, "dev", cfg.Dev)
 
-	kctx, stopKeys := context.WithCancel(ctx)
-	keysDone := make(chan struct{})
-	go func() { defer close(keysDone); sys.maintainKeys(kctx, b.KeyRotationInterval) }()
-	defer func() { stopKeys(); <-keysDone }()
+	stopBackground := sys.startBackground(ctx)
+	defer stopBackground()
 	errc := make(chan error, 1)
 	go func() {
 		if cfg.Server.TLS.CertFile != "" {
@@ -71,7 +75,10 @@ func runServe(ctx context.Context, args, env []string, stdout, stderr io.Writer)
 	case <-ctx.Done():
 	}
 	log.Info("shutting down")
-	srv.RegisterOnShutdown(func() { time.AfterFunc(min(cfg.Server.ShutdownTimeout/2, 2*time.Second), endRequests) })
+	srv.RegisterOnShutdown(func() {
+		unused.closeAll()
+		time.AfterFunc(min(cfg.Server.ShutdownTimeout/2, 2*time.Second), endRequests)
+	})
 	sctx, cancel := context.WithTimeout(context.Background(), cfg.Server.ShutdownTimeout)
 	defer cancel()
 	if err := srv.Shutdown(sctx); err != nil {
@@ -89,9 +96,16 @@ func runServe(ctx context.Context, args, env []string, stdout, stderr io.Writer)
 func newEdge(sys *system, tools *toolStack) *httpedge.Server {
 	cfg := sys.cfg
 	b := cfg.Auth.Builtin
+	issuer, jwks := cfg.Issuer(), (func(context.Context) ([]byte, error))(nil)
+	if sys.keys != nil {
+		jwks = sys.keys.PublicJWKS
+	}
+	if sys.ext != nil {
+		issuer = cfg.Auth.External.IssuerURL
+	}
 	return httpedge.New(httpedge.Config{
 		BaseURL:                 cfg.Server.BaseURL,
-		Issuer:                  cfg.Issuer(),
+		Issuer:                  issuer,
 		MCPURL:                  cfg.MCPURL(),
 		SigningAlg:              b.SigningAlg,
 		ScopesSupported:         b.Scopes,
@@ -108,8 +122,8 @@ func newEdge(sys *system, tools *toolStack) *httpedge.Server {
 	}, httpedge.Deps{
 		Auth:          sys.auth,
 		Authenticator: sys.authn,
-		JWKS:          sys.keys.PublicJWKS,
-		Ready:         sys.stores.Pinger.Ping,
+		JWKS:          jwks,
+		Ready:         sys.ready,
 		MCP:           tools.server.HTTPHandler(),
 		Gate:          tools.gate,
 		Sessions:      tools.sessions,
@@ -123,7 +137,7 @@ func newEdge(sys *system, tools *toolStack) *httpedge.Server {
 func printBanner(w io.Writer, sys *system, addr string) {
 	cfg := sys.cfg
 	base := cfg.Server.BaseURL
-	if cfg.Dev {
+	if cfg.Dev && sys.ext == nil {
 		fmt.Fprintln(w, "==================================================================")
 		fmt.Fprintln(w, " DEVELOPMENT MODE: demo users and clients, not for production use")
 		fmt.Fprintln(w, "==================================================================")
@@ -131,6 +145,17 @@ func printBanner(w io.Writer, sys *system, addr string) {
 	fmt.Fprintf(w, "Gatehouse %s listening on %s\n", version, addr)
 	fmt.Fprintf(w, "  base URL:       %s\n", base)
 	fmt.Fprintf(w, "  MCP endpoint:   %s\n", cfg.MCPURL())
+	if sys.ext != nil {
+		e := cfg.Auth.External
+		fmt.Fprintf(w, "  auth mode:      external identity provider\n")
+		fmt.Fprintf(w, "  issuer:         %s\n", e.IssuerURL)
+		fmt.Fprintf(w, "  audience:       %s\n", cfg.Audience())
+		if len(e.RequiredScopes) > 0 {
+			fmt.Fprintf(w, "  required scope: %s\n", strings.Join(e.RequiredScopes, " "))
+		}
+		fmt.Fprintf(w, "  metadata:       %s/.well-known/oauth-protected-resource/mcp\n", base)
+		return
+	}
 	fmt.Fprintf(w, "  issuer:         %s\n", cfg.Issuer())
 	fmt.Fprintf(w, "  metadata:       %s/.well-known/oauth-authorization-server\n", base)
 	fmt.Fprintf(w, "  authorize:      %s/auth/authorize\n", base)
@@ -146,4 +171,67 @@ func printBanner(w io.Writer, sys *system, addr string) {
 	if cfg.Dev {
 		fmt.Fprintln(w, "  demo users:     alice/password (read write), bob/password (read), admin/password (read write admin)")
 	}
+}
+
+// ready reports whether requests can be served: the store answers and, in
+// external mode, a usable key set is held.
+func (sys *system) ready(ctx context.Context) error {
+	if err := sys.stores.Pinger.Ping(ctx); err != nil {
+		return fmt.Errorf("store: %w", err)
+	}
+	if sys.ext != nil {
+		if err := sys.ext.Ready(ctx); err != nil {
+			return fmt.Errorf("identity provider: %w", err)
+		}
+	}
+	return nil
+}
+
+// startBackground starts what keeps the system current while it serves:
+// signing-key reload and rotation, the identity provider's key refresh, and
+// store housekeeping. The returned function stops them and waits.
+func (sys *system) startBackground(ctx context.Context) (stop func()) {
+	ctx, cancel := context.WithCancel(ctx)
+	var wg sync.WaitGroup
+	if sys.keys != nil {
+		wg.Go(func() { sys.maintainKeys(ctx, sys.cfg.Auth.Builtin.KeyRotationInterval) })
+	}
+	if sys.ext != nil {
+		wg.Go(func() { sys.ext.Start(ctx) })
+	}
+	if sys.backend.housekeep != nil {
+		wg.Go(func() { sys.backend.housekeep(ctx) })
+	}
+	return func() { cancel(); wg.Wait() }
+}
+
+// unusedConns tracks connections that have not sent a byte yet. Clients
+// dial spare connections they may never use; net/http's Shutdown waits
+// five seconds before treating those as idle, so shutdown closes them at
+// once instead: no request is in flight on them.
+type unusedConns struct {
+	mu    sync.Mutex
+	conns map[net.Conn]struct{}
+}
+
+func (u *unusedConns) track(c net.Conn, st http.ConnState) {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	if st == http.StateNew {
+		if u.conns == nil {
+			u.conns = map[net.Conn]struct{}{}
+		}
+		u.conns[c] = struct{}{}
+		return
+	}
+	delete(u.conns, c)
+}
+
+func (u *unusedConns) closeAll() {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	for c := range u.conns {
+		_ = c.Close()
+	}
+	clear(u.conns)
 }

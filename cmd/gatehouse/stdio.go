@@ -45,6 +45,8 @@ func runStdio(ctx context.Context, args, env []string, stdin io.Reader, stdout, 
 		return err
 	}
 	defer sys.close()
+	stopBackground := sys.startBackground(ctx)
+	defer stopBackground()
 	authenticate := func(ctx context.Context) (app.Caller, error) {
 		p, err := sys.authn.Authenticate(ctx, token)
 		if err != nil {

@@ -12,11 +12,13 @@ import (
 	"slices"
 	"time"
 
+	"gatehouse/adapters/audit"
 	"gatehouse/adapters/clientmeta"
 	"gatehouse/adapters/password"
 	"gatehouse/adapters/store/keyfile"
 	memstore "gatehouse/adapters/store/memory"
 	"gatehouse/adapters/token/builtin"
+	"gatehouse/adapters/token/external"
 	"gatehouse/app"
 	"gatehouse/config"
 	"gatehouse/domain"
@@ -27,14 +29,20 @@ import (
 type system struct {
 	cfg     config.Config
 	log     *slog.Logger
+	backend *backend
 	stores  ports.Stores
-	users   ports.UserStore
-	keys    *builtin.KeyManager
-	issuer  *builtin.Issuer
-	keyDB   ports.KeyStore
-	auth    *app.AuthServer
+	limiter ports.RateLimiter
+	trail   audit.Trail
 	authn   app.Authenticator
-	demo    []demoClient
+	// Built-in authorization server (auth.mode=builtin).
+	users  ports.UserStore
+	keys   *builtin.KeyManager
+	issuer *builtin.Issuer
+	keyDB  ports.KeyStore
+	auth   *app.AuthServer
+	demo   []demoClient
+	// External identity provider (auth.mode=external).
+	ext     *external.Verifier
 	closers []func() error
 }
 
@@ -52,31 +60,37 @@ func newLogger(cfg config.Config, w io.Writer) *slog.Logger {
 	return slog.New(slog.NewTextHandler(w, opts))
 }
 
-// openStores picks the store adapter the configuration names.
-func openStores(_ context.Context, cfg config.Config) (ports.Stores, func() error, error) {
-	switch cfg.Store.Driver {
-	case "memory":
-		return memstore.New().Stores(), func() error { return nil }, nil
-	default:
-		return ports.Stores{}, nil, fmt.Errorf("store.driver: %q is not available in this build (use memory)", cfg.Store.Driver)
-	}
-}
-
 // build wires the adapters into the use cases.
 func build(ctx context.Context, cfg config.Config, log *slog.Logger) (*system, error) {
-	if cfg.Auth.Mode != "builtin" {
-		return nil, fmt.Errorf("auth.mode: %q is not available in this build (use builtin)", cfg.Auth.Mode)
-	}
-	stores, closeStores, err := openStores(ctx, cfg)
+	be, err := openStores(ctx, cfg, log)
 	if err != nil {
 		return nil, err
 	}
-	sys := &system{cfg: cfg, log: log, stores: stores, closers: []func() error{closeStores}}
-	hasher := password.New(password.DefaultParams())
-	users, err := configuredUsers(cfg, hasher)
+	sys := &system{cfg: cfg, log: log, backend: be, stores: be.stores, closers: []func() error{be.close}}
+	sys.limiter = be.limiterOr()
+	sys.trail = be.auditTrail(cfg, log)
+	switch cfg.Auth.Mode {
+	case "builtin":
+		err = sys.buildBuiltin(ctx)
+	case "external":
+		err = sys.buildExternal()
+	default:
+		err = fmt.Errorf("auth.mode: %q is not a mode", cfg.Auth.Mode)
+	}
 	if err != nil {
 		sys.close()
 		return nil, err
+	}
+	return sys, nil
+}
+
+// buildBuiltin wires the built-in authorization server.
+func (sys *system) buildBuiltin(ctx context.Context) error {
+	cfg, log, stores := sys.cfg, sys.log, sys.stores
+	hasher := password.New(password.DefaultParams())
+	users, err := configuredUsers(cfg, hasher)
+	if err != nil {
+		return err
 	}
 	sys.users = memstore.NewUsers(users...)
 
@@ -90,15 +104,13 @@ func build(ctx context.Context, cfg config.Config, log *slog.Logger) (*system, e
 	}
 	keyStore, err := signingKeyStore(cfg, stores.Keys)
 	if err != nil {
-		sys.close()
-		return nil, err
+		return err
 	}
 	sys.keyDB = keyStore
 	sys.keys = builtin.NewKeyManager(keyStore, tokCfg)
 	sys.issuer = builtin.NewIssuer(sys.keys)
 	if err := sys.keys.EnsureKey(ctx); err != nil {
-		sys.close()
-		return nil, fmt.Errorf("signing keys: %w", err)
+		return fmt.Errorf("signing keys: %w", err)
 	}
 	verifier := builtin.NewVerifier(sys.keys, tokCfg)
 	sys.authn = app.Authenticator{Verifier: verifier, Revocations: stores.Revocations, Clock: now}
@@ -149,14 +161,9 @@ func build(ctx context.Context, cfg config.Config, log *slog.Logger) (*system, e
 		Logger:       log,
 	})
 	if err != nil {
-		sys.close()
-		return nil, err
+		return err
 	}
-	if err := sys.seedClients(ctx); err != nil {
-		sys.close()
-		return nil, err
-	}
-	return sys, nil
+	return sys.seedClients(ctx)
 }
 
 func (s *system) close() {

@@ -17,6 +17,9 @@ type whoamiOut struct {
 	Scopes    []string `json:"scopes" jsonschema:"scopes the token carries"`
 	ExpiresAt string   `json:"expires_at,omitempty" jsonschema:"when the access token expires (RFC 3339)"`
 	Transport string   `json:"transport" jsonschema:"how this call arrived: http, rest or stdio"`
+	Issuer    string   `json:"issuer,omitempty" jsonschema:"who issued the token"`
+	Name      string   `json:"name,omitempty" jsonschema:"the subject's name, when the token carries one"`
+	Email     string   `json:"email,omitempty" jsonschema:"the subject's email, when the token carries one"`
 }
 
 type grantsOut struct {
@@ -59,6 +62,7 @@ func (t tools) whoami(ctx context.Context, _ *mcpsdk.CallToolRequest, _ none) (*
 	return nil, whoamiOut{
 		Subject: p.Subject, ClientID: p.ClientID, Scopes: list(p.Scopes),
 		ExpiresAt: rfc3339(p.ExpiresAt), Transport: c.Transport,
+		Issuer: p.Issuer, Name: p.Name, Email: p.Email,
 	}, nil
 }
 
