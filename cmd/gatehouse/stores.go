@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"strings"
+	"time"
 
 	"gatehouse/adapters/audit"
 	ratemem "gatehouse/adapters/ratelimit/memory"
@@ -142,11 +143,23 @@ func (b *backend) limiterOr() ports.RateLimiter {
 	return ratemem.New()
 }
 
-// auditTrail returns the backend's lasting trail, logged, or the in-process
-// ring.
-func (b *backend) auditTrail(cfg config.Config, log *slog.Logger) audit.Trail {
-	if b.trail != nil {
-		return audit.NewLogged(b.trail, log)
+// auditTrail returns the backend's lasting trail, written off the request
+// path and logged, or the in-process ring; close drains what is queued.
+func (b *backend) auditTrail(cfg config.Config, log *slog.Logger) (trail audit.Trail, close func() error) {
+	if b.trail == nil {
+		return audit.NewRing(cfg.Audit.RingSize, log), func() error { return nil }
 	}
-	return audit.NewRing(cfg.Audit.RingSize, log)
+	async := audit.NewAsync(b.trail, auditQueue, log)
+	return audit.NewLogged(async, log), func() error {
+		ctx, cancel := context.WithTimeout(context.Background(), auditDrainTimeout)
+		defer cancel()
+		return async.Close(ctx)
+	}
 }
+
+// auditQueue bounds the audit writes waiting for the store; auditDrainTimeout
+// bounds how long shutdown waits for them.
+const (
+	auditQueue        = 4096
+	auditDrainTimeout = 10 * time.Second
+)

@@ -68,7 +68,9 @@ func build(ctx context.Context, cfg config.Config, log *slog.Logger) (*system, e
 	}
 	sys := &system{cfg: cfg, log: log, backend: be, stores: be.stores, closers: []func() error{be.close}}
 	sys.limiter = be.limiterOr()
-	sys.trail = be.auditTrail(cfg, log)
+	var closeTrail func() error
+	sys.trail, closeTrail = be.auditTrail(cfg, log)
+	sys.closers = append(sys.closers, closeTrail)
 	switch cfg.Auth.Mode {
 	case "builtin":
 		err = sys.buildBuiltin(ctx)
