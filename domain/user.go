@@ -10,6 +10,10 @@ type User struct {
 	Username     string
 	PasswordHash string // argon2id, PHC string format
 	Scopes       Scopes // the most this user may delegate
+	// Disabled users cannot log in, and their grants stop refreshing.
+	Disabled  bool
+	CreatedAt time.Time
+	UpdatedAt time.Time
 }
 
 // LogValue keeps the password hash out of logs.

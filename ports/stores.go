@@ -17,5 +17,6 @@ type Stores struct {
 	Consents     ConsentStore
 	Sessions     SessionStore
 	Keys         KeyStore
+	Users        UserDirectory
 	Pinger       Pinger
 }
