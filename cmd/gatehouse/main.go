@@ -38,7 +38,8 @@ Usage:
   gatehouse stdio   [flags]     serve MCP over stdin/stdout; the access token comes from GATEHOUSE_TOKEN
   gatehouse token   [--sub S --scope "read write" --ttl 15m]  mint a test token (development mode or a key file)
   gatehouse config claude [--remote]  print a Claude Desktop mcpServers entry for this server
-  gatehouse keys rotate [flags] add a new signing key; the old one stays published until its tokens expire
+  gatehouse keys rotate|list    add a signing key (the old one stays published until its tokens expire), or list them
+  gatehouse clients create|list|delete  manage OAuth clients in the configured store
   gatehouse migrate [--status]  apply pending Postgres schema migrations (store.driver=postgres)
   gatehouse version             print version and build info
 
@@ -64,6 +65,8 @@ func run(ctx context.Context, args, env []string, stdin io.Reader, stdout, stder
 		err = runConfig(ctx, args[1:], env, stdin, stdout, stderr)
 	case "keys":
 		err = runKeys(ctx, args[1:], env, stdout, stderr)
+	case "clients":
+		err = runClients(ctx, args[1:], env, stdout, stderr)
 	case "migrate":
 		err = runMigrate(ctx, args[1:], env, stdout, stderr)
 	case "version", "--version", "-v":
@@ -74,6 +77,9 @@ func run(ctx context.Context, args, env []string, stdin io.Reader, stdout, stder
 		return 0
 	default:
 		fmt.Fprintf(stderr, "gatehouse: unknown command %q\n\n%s", args[0], usage)
+		return 2
+	}
+	if errors.Is(err, errUsage) {
 		return 2
 	}
 	if err != nil {
