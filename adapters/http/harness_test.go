@@ -54,7 +54,7 @@ type edge struct {
 	mcp   *recordingMCP
 }
 
-func newEdge(t *testing.T, opts ...option) *edge {
+func newEdge(t testing.TB, opts ...option) *edge {
 	t.Helper()
 	store := memory.New()
 	st := store.Stores()
