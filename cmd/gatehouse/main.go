@@ -41,7 +41,7 @@ Usage:
   gatehouse keys rotate|list    add a signing key (the old one stays published until its tokens expire), or list them
   gatehouse clients create|list|delete  manage OAuth clients in the configured store
   gatehouse migrate [--status]  apply pending Postgres schema migrations (store.driver=postgres)
-  gatehouse version             print version and build info
+  gatehouse version [--json]    print version and build info
 
 Flags (all commands): --config FILE, --dev, --listen ADDR, --base-url URL, --store DRIVER, --log-level LEVEL
 Environment: GATEHOUSE_… (use __ between nesting levels, e.g. GATEHOUSE_STORE__DRIVER=redis)
@@ -70,8 +70,7 @@ func run(ctx context.Context, args, env []string, stdin io.Reader, stdout, stder
 	case "migrate":
 		err = runMigrate(ctx, args[1:], env, stdout, stderr)
 	case "version", "--version", "-v":
-		fmt.Fprintf(stdout, "gatehouse %s (commit %s)\n", version, commit)
-		return 0
+		err = runVersion(args[1:], stdout, stderr)
 	case "help", "--help", "-h":
 		fmt.Fprint(stdout, usage)
 		return 0
