@@ -145,3 +145,18 @@ func TestKeysCommand(t *testing.T) {
 		t.Error("keys list shows private key material")
 	}
 }
+
+// version speaks text and JSON and refuses what it does not know.
+func TestVersionCommand(t *testing.T) {
+	if code, out, _ := cli(t, nil, "version"); code != 0 || !strings.HasPrefix(out, "gatehouse ") {
+		t.Errorf("version: %d %q", code, out)
+	}
+	code, out, _ := cli(t, nil, "version", "--json")
+	var v versionInfo
+	if code != 0 || json.Unmarshal([]byte(out), &v) != nil || v.Version == "" || v.GoVersion == "" {
+		t.Errorf("version --json: %d %q", code, out)
+	}
+	if code, _, _ := cli(t, nil, "version", "--bogus"); code != 2 {
+		t.Errorf("version --bogus: exit %d, want 2", code)
+	}
+}
