@@ -170,9 +170,10 @@ func (s *AuthServer) StartAuthorization(ctx context.Context, p AuthorizeParams) 
 		sess, err := s.Sessions.GetSession(ctx, domain.HashSecret(p.LoginSecret), now)
 		if err == nil && sess.Kind == domain.SessionBrowser {
 			// A session outliving its user (removed from the configuration)
-			// counts as no login, so that the browser can log in again.
+			// or its user's right to log in (disabled) counts as no login,
+			// so that the login page decides again.
 			var user domain.User
-			if user, err = s.Users.GetUser(ctx, sess.Subject); err == nil {
+			if user, err = s.Users.GetUser(ctx, sess.Subject); err == nil && !user.Disabled {
 				return s.afterLogin(ctx, req, client, user, out)
 			}
 		}

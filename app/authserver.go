@@ -44,6 +44,11 @@ type AuthServerConfig struct {
 	IntrospectionClients []string
 	// ClientMetadataDocuments turns on URL client ids (CIMD).
 	ClientMetadataDocuments bool
+	// LoginAttempts is how many failed logins a username, and a client IP,
+	// may have within LoginWindow; further attempts are refused unchecked
+	// until the window ends. 0 (or no LoginLimiter) turns throttling off.
+	LoginAttempts int
+	LoginWindow   time.Duration
 }
 
 // AuthServerDeps are the ports the authorization server calls.
@@ -59,6 +64,7 @@ type AuthServerDeps struct {
 	Issuer       ports.TokenIssuer
 	Verifier     ports.TokenVerifier
 	ClientDocs   ports.ClientMetadataFetcher // nil when CIMD is off
+	LoginLimiter ports.RateLimiter           // counts failed logins; nil: no throttling
 	Clock        ports.Clock
 	Logger       *slog.Logger
 }
@@ -70,6 +76,7 @@ type AuthServer struct {
 	// dummyHash is checked for unknown users so that a login attempt costs
 	// the same whether or not the user exists.
 	dummyHash string
+	lockouts  *loginLockouts
 }
 
 // NewAuthServer checks its wiring and returns the use cases.
@@ -92,7 +99,7 @@ func NewAuthServer(cfg AuthServerConfig, d AuthServerDeps) (*AuthServer, error) 
 	if err != nil {
 		return nil, fmt.Errorf("app: dummy password hash: %w", err)
 	}
-	return &AuthServer{cfg: cfg, AuthServerDeps: d, dummyHash: dummy}, nil
+	return &AuthServer{cfg: cfg, AuthServerDeps: d, dummyHash: dummy, lockouts: newLoginLockouts()}, nil
 }
 
 // Config returns the server's configuration (for metadata documents).

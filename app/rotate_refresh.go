@@ -44,6 +44,9 @@ func (s *AuthServer) rotateRefresh(ctx context.Context, client domain.Client, r 
 	if err != nil {
 		return TokenResponse{}, storeErr(err, domain.ErrInvalidGrant("the user of this grant no longer exists"))
 	}
+	if user.Disabled {
+		return TokenResponse{}, domain.ErrInvalidGrant("the user of this grant is disabled")
+	}
 	if scopes = scopes.Intersect(user.Scopes); len(scopes) == 0 {
 		return TokenResponse{}, domain.ErrInvalidGrant("the user no longer holds any of the granted scopes")
 	}

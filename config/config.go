@@ -109,6 +109,11 @@ type Builtin struct {
 	// DemoUsersAllowRemote lets development mode's demo users serve on a
 	// non-loopback listen address.
 	DemoUsersAllowRemote bool `koanf:"demo_users_allow_remote"`
+	// LoginAttempts is how many failed logins a username, and a client IP,
+	// may have within LoginWindow before further attempts are refused until
+	// the window ends (0: no throttling).
+	LoginAttempts int           `koanf:"login_attempts"`
+	LoginWindow   time.Duration `koanf:"login_window"`
 }
 
 type Registration struct {

@@ -24,6 +24,8 @@ func Defaults() Config {
 				CodeTTL:            60 * time.Second,
 				AuthRequestTTL:     10 * time.Minute,
 				LoginSessionTTL:    12 * time.Hour,
+				LoginAttempts:      5,
+				LoginWindow:        15 * time.Minute,
 				SigningAlg:         "ES256",
 				RequirePKCE:        true,
 				AllowPublicClients: true,

@@ -38,6 +38,12 @@ func (c Config) validateBuiltin(p *problems) {
 	p.positive("auth.builtin.code_ttl", b.CodeTTL)
 	p.positive("auth.builtin.auth_request_ttl", b.AuthRequestTTL)
 	p.positive("auth.builtin.login_session_ttl", b.LoginSessionTTL)
+	if b.LoginAttempts < 0 {
+		p.add("auth.builtin.login_attempts", "must not be negative (0: no login throttling)")
+	}
+	if b.LoginAttempts > 0 {
+		p.positive("auth.builtin.login_window", b.LoginWindow)
+	}
 	if b.KeyRotationInterval < 0 {
 		p.add("auth.builtin.key_rotation_interval", "must not be negative (0: rotate only on request)")
 	}

@@ -94,6 +94,10 @@ func TestValidateRejects(t *testing.T) {
 			"auth.builtin.auth_request_ttl: "},
 		{"login session ttl", production, func(c *Config) { c.Auth.Builtin.LoginSessionTTL = 0 },
 			"auth.builtin.login_session_ttl: "},
+		{"login attempts negative", production, func(c *Config) { c.Auth.Builtin.LoginAttempts = -1 },
+			"auth.builtin.login_attempts: must not be negative"},
+		{"login window with attempts", production, func(c *Config) { c.Auth.Builtin.LoginWindow = 0 },
+			"auth.builtin.login_window: must be positive"},
 		{"key rotation negative", production, func(c *Config) { c.Auth.Builtin.KeyRotationInterval = -time.Hour },
 			"auth.builtin.key_rotation_interval: "},
 		{"no scopes", production, func(c *Config) { c.Auth.Builtin.Scopes = nil; c.Auth.Builtin.Registration.Scopes = nil },
@@ -310,6 +314,7 @@ func TestValidateAccepts(t *testing.T) {
 	}{
 		{"defaults", Defaults, func(*Config) {}},
 		{"production https", production, func(*Config) {}},
+		{"login throttling off", production, func(c *Config) { c.Auth.Builtin.LoginAttempts, c.Auth.Builtin.LoginWindow = 0, 0 }},
 		{"external", external, func(*Config) {}},
 		{"external with jwks only", external, func(c *Config) {
 			c.Auth.External.IssuerURL = ""

@@ -41,6 +41,7 @@ func (s *Server) login(c echo.Context) error {
 		BrowserSecret: s.readCookie(c, browserCookie),
 		Username:      c.FormValue("username"),
 		Password:      c.FormValue("password"),
+		ClientIP:      c.RealIP(),
 	})
 	if err == nil && out.LoginError != "" {
 		return s.render(c, http.StatusUnauthorized, "login.html", loginView{

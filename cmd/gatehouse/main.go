@@ -40,6 +40,7 @@ Usage:
   gatehouse config claude [--remote]  print a Claude Desktop mcpServers entry for this server
   gatehouse keys rotate|list    add a signing key (the old one stays published until its tokens expire), or list them
   gatehouse clients create|list|delete  manage OAuth clients in the configured store
+  gatehouse users add|list|disable|enable|passwd  manage the users who log in, in the configured store
   gatehouse migrate [--status]  apply pending Postgres schema migrations (store.driver=postgres)
   gatehouse version [--json]    print version and build info
 
@@ -67,6 +68,8 @@ func run(ctx context.Context, args, env []string, stdin io.Reader, stdout, stder
 		err = runKeys(ctx, args[1:], env, stdout, stderr)
 	case "clients":
 		err = runClients(ctx, args[1:], env, stdout, stderr)
+	case "users":
+		err = runUsers(ctx, args[1:], env, stdin, stdout, stderr)
 	case "migrate":
 		err = runMigrate(ctx, args[1:], env, stdout, stderr)
 	case "version", "--version", "-v":

@@ -94,7 +94,7 @@ func (sys *system) buildBuiltin(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	sys.users = memstore.NewUsers(users...)
+	sys.users = memstore.NewUsersOver(stores.Users, users...)
 
 	b := cfg.Auth.Builtin
 	tokCfg := builtin.Config{
@@ -147,6 +147,8 @@ func (sys *system) buildBuiltin(ctx context.Context) error {
 		AllowPublicClients:      b.AllowPublicClients,
 		IntrospectionClients:    introspectionClients(cfg),
 		ClientMetadataDocuments: b.ClientMetadata.Enabled,
+		LoginAttempts:           b.LoginAttempts,
+		LoginWindow:             b.LoginWindow,
 	}, app.AuthServerDeps{
 		Clients:      stores.Clients,
 		Grants:       stores.Grants,
@@ -159,6 +161,7 @@ func (sys *system) buildBuiltin(ctx context.Context) error {
 		Issuer:       sys.issuer,
 		Verifier:     verifier,
 		ClientDocs:   docs,
+		LoginLimiter: sys.limiter,
 		Clock:        now,
 		Logger:       log,
 	})

@@ -21,6 +21,7 @@ var (
 	_ ports.ConsentStore     = (*Store)(nil)
 	_ ports.SessionStore     = (*Store)(nil)
 	_ ports.KeyStore         = (*Store)(nil)
+	_ ports.UserDirectory    = (*Store)(nil)
 	_ ports.Pinger           = (*Store)(nil)
 )
 
@@ -37,6 +38,7 @@ type Store struct {
 	consents     map[consentKey]domain.Consent
 	sessions     map[string]domain.Session
 	keys         map[string]domain.SigningKey
+	users        map[string]domain.User
 	purge        purgeState
 }
 
@@ -52,6 +54,7 @@ func New() *Store {
 		consents:     map[consentKey]domain.Consent{},
 		sessions:     map[string]domain.Session{},
 		keys:         map[string]domain.SigningKey{},
+		users:        map[string]domain.User{},
 		purge:        purgeState{next: minPurgeInterval},
 	}
 }
@@ -66,6 +69,7 @@ func (s *Store) Stores() ports.Stores {
 		Consents:     s,
 		Sessions:     s,
 		Keys:         s,
+		Users:        s,
 		Pinger:       s,
 	}
 }

@@ -27,6 +27,13 @@ func unavailableOps(s *Store) map[string]func(ctx context.Context) error {
 			_, err := s.GetClient(ctx, "c1")
 			return err
 		},
+		"GetUser": func(ctx context.Context) error {
+			_, err := s.GetUser(ctx, "alice")
+			return err
+		},
+		"UpdateUser": func(ctx context.Context) error {
+			return s.UpdateUser(ctx, domain.User{Username: "alice"})
+		},
 		"ConsumeAuthCode": func(ctx context.Context) error {
 			_, err := s.ConsumeAuthCode(ctx, "h1", now)
 			return err

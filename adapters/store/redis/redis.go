@@ -32,6 +32,7 @@ var (
 	_ ports.ConsentStore     = (*Store)(nil)
 	_ ports.SessionStore     = (*Store)(nil)
 	_ ports.KeyStore         = (*Store)(nil)
+	_ ports.UserDirectory    = (*Store)(nil)
 	_ ports.Pinger           = (*Store)(nil)
 	_ ports.RateLimiter      = (*Store)(nil)
 	_ ports.AuditSink        = (*Store)(nil)
@@ -169,6 +170,7 @@ func (s *Store) Stores() ports.Stores {
 		Consents:     s,
 		Sessions:     s,
 		Keys:         s,
+		Users:        s,
 		Pinger:       s,
 	}
 }

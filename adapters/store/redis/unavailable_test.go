@@ -26,6 +26,10 @@ func operations(s *redisstore.Store) map[string]func(ctx context.Context) error 
 	return map[string]func(ctx context.Context) error{
 		"Ping":      s.Ping,
 		"GetClient": func(ctx context.Context) error { _, err := s.GetClient(ctx, "c1"); return err },
+		"GetUser":   func(ctx context.Context) error { _, err := s.GetUser(ctx, "alice"); return err },
+		"UpdateUser": func(ctx context.Context) error {
+			return s.UpdateUser(ctx, domain.User{Username: "alice"})
+		},
 		"ConsumeAuthCode": func(ctx context.Context) error {
 			_, err := s.ConsumeAuthCode(ctx, "code-hash", now)
 			return err

@@ -92,6 +92,10 @@ func cases() []testCase {
 		{"KeysRotation", testKeysRotation},
 		{"KeyNoAliasing", testKeyNoAliasing},
 
+		{"UserCRUD", testUserCRUD},
+		{"UserListOrdered", testUserListOrdered},
+		{"UserNoAliasing", testUserNoAliasing},
+
 		{"ConcurrentCodeRedeem", testConcurrentCodeRedeem},
 		{"ConcurrentRefreshRotate", testConcurrentRefreshRotate},
 		{"ConcurrentSessionLimit", testConcurrentSessionLimit},
@@ -99,6 +103,7 @@ func cases() []testCase {
 		{"ReplicaSeesWrites", testReplicaSeesWrites},
 		{"ReplicaSessions", testReplicaSessions},
 		{"ReplicaOneShotSecrets", testReplicaOneShotSecrets},
+		{"ReplicaSeesUsers", testReplicaSeesUsers},
 	}
 }
 
