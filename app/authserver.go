@@ -67,6 +67,9 @@ type AuthServerDeps struct {
 	LoginLimiter ports.RateLimiter           // counts failed logins; nil: no throttling
 	Clock        ports.Clock
 	Logger       *slog.Logger
+	// Metrics and Tracer observe the use cases; nil records nothing.
+	Metrics ports.Metrics
+	Tracer  ports.Tracer
 }
 
 // AuthServer implements the OAuth 2.1 authorization server's use cases.

@@ -50,14 +50,21 @@ func (s *AuthServer) Token(ctx context.Context, r TokenRequest) (TokenResponse, 
 	if !client.AllowsGrant(r.GrantType) {
 		return TokenResponse{}, domain.ErrUnauthorizedClient("client may not use grant_type " + r.GrantType)
 	}
+	ctx, end := tracerOr(s.Tracer).Start(ctx, "token "+r.GrantType)
+	var resp TokenResponse
 	switch r.GrantType {
 	case domain.GrantAuthorizationCode:
-		return s.exchangeCode(ctx, client, r)
+		resp, err = s.exchangeCode(ctx, client, r)
 	case domain.GrantRefreshToken:
-		return s.rotateRefresh(ctx, client, r)
+		resp, err = s.rotateRefresh(ctx, client, r)
 	default:
-		return s.clientCredentials(ctx, client, r)
+		resp, err = s.clientCredentials(ctx, client, r)
 	}
+	end(err)
+	if err == nil {
+		metricsOr(s.Metrics).TokenIssued(ctx, r.GrantType)
+	}
+	return resp, err
 }
 
 // mint signs an access token and, when refresh is non-nil, stores the

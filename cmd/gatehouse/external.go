@@ -56,6 +56,8 @@ func (sys *system) buildExternal() error {
 		Logger:             log,
 		Debug:              cfg.Log.Level == "debug",
 		Clock:              now,
+		Metrics:            sys.tel.Metrics(),
+		Tracer:             sys.tel.Spans(),
 	})
 	if err != nil {
 		return fmt.Errorf("auth.external: %w", err)

@@ -124,6 +124,7 @@ func newEdge(sys *system, tools *toolStack) *httpedge.Server {
 		Authenticator: sys.authn,
 		JWKS:          jwks,
 		Ready:         sys.ready,
+		Metrics:       sys.tel.Handler(),
 		MCP:           tools.server.HTTPHandler(),
 		Gate:          tools.gate,
 		Sessions:      tools.sessions,

@@ -16,6 +16,8 @@ import (
 	"gatehouse/adapters/store/sealedkeys"
 	"gatehouse/config"
 	"gatehouse/ports"
+
+	"go.opentelemetry.io/otel/trace"
 )
 
 // backend is the configured store with what else lives in it.
@@ -33,19 +35,19 @@ type backend struct {
 // openStores opens the store adapter the configuration names. For
 // Postgres it applies pending migrations when store.postgres.auto_migrate
 // is on, and refuses to start on an outdated schema when it is off.
-func openStores(ctx context.Context, cfg config.Config, log *slog.Logger) (*backend, error) {
+func openStores(ctx context.Context, cfg config.Config, log *slog.Logger, tp trace.TracerProvider) (*backend, error) {
 	var b backend
 	switch cfg.Store.Driver {
 	case "memory":
 		b = backend{stores: memstore.New().Stores(), close: func() error { return nil }}
 	case "redis":
-		s, err := redisstore.Open(ctx, cfg.Store.Redis.URL.Reveal(), redisstore.Options{Prefix: cfg.Store.Redis.Prefix, Logger: log})
+		s, err := redisstore.Open(ctx, cfg.Store.Redis.URL.Reveal(), redisstore.Options{Prefix: cfg.Store.Redis.Prefix, Logger: log, TracerProvider: tp})
 		if err != nil {
 			return nil, fmt.Errorf("store.redis.url: %w", err)
 		}
 		b = backend{stores: s.Stores(), limiter: s, trail: s, close: s.Close}
 	case "postgres":
-		s, err := pgstore.Open(ctx, cfg.Store.Postgres.DSN.Reveal(), pgstore.Options{Logger: log})
+		s, err := pgstore.Open(ctx, cfg.Store.Postgres.DSN.Reveal(), pgstore.Options{Logger: log, TracerProvider: tp})
 		if err != nil {
 			return nil, fmt.Errorf("store.postgres.dsn: %w", err)
 		}

@@ -112,7 +112,7 @@ func runUsers(ctx context.Context, args, env []string, stdin io.Reader, stdout, 
 		}
 	}
 
-	be, err := openStores(ctx, cfg, newLogger(cfg, stderr))
+	be, err := openStores(ctx, cfg, newLogger(cfg, stderr), nil)
 	if err != nil {
 		return err
 	}

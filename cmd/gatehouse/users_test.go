@@ -32,7 +32,7 @@ func storedUser(t *testing.T, env []string, name string) domain.User {
 	if err != nil {
 		t.Fatalf("config: %v", err)
 	}
-	be, err := openStores(t.Context(), cfg, slog.New(slog.DiscardHandler))
+	be, err := openStores(t.Context(), cfg, slog.New(slog.DiscardHandler), nil)
 	if err != nil {
 		t.Fatalf("openStores: %v", err)
 	}

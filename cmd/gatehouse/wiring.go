@@ -12,11 +12,14 @@ import (
 	"slices"
 	"time"
 
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+
 	"gatehouse/adapters/audit"
 	"gatehouse/adapters/clientmeta"
 	"gatehouse/adapters/password"
 	"gatehouse/adapters/store/keyfile"
 	memstore "gatehouse/adapters/store/memory"
+	"gatehouse/adapters/telemetry"
 	"gatehouse/adapters/token/builtin"
 	"gatehouse/adapters/token/external"
 	"gatehouse/app"
@@ -41,6 +44,7 @@ type system struct {
 	keyDB  ports.KeyStore
 	auth   *app.AuthServer
 	demo   []demoClient
+	tel    *telemetry.Telemetry
 	// External identity provider (auth.mode=external).
 	ext     *external.Verifier
 	closers []func() error
@@ -62,11 +66,29 @@ func newLogger(cfg config.Config, w io.Writer) *slog.Logger {
 
 // build wires the adapters into the use cases.
 func build(ctx context.Context, cfg config.Config, log *slog.Logger) (*system, error) {
-	be, err := openStores(ctx, cfg, log)
+	return buildWith(ctx, cfg, log, nil)
+}
+
+// buildWith is build with the span exporter tests read traces from.
+func buildWith(ctx context.Context, cfg config.Config, log *slog.Logger, spans sdktrace.SpanExporter) (*system, error) {
+	tel, err := telemetry.New(ctx, telemetry.Config{
+		ServiceName: "gatehouse", ServiceVersion: version,
+		OTLPEndpoint: cfg.Telemetry.OTLPEndpoint, Metrics: cfg.Telemetry.Metrics, SpanExporter: spans,
+	})
 	if err != nil {
+		return nil, fmt.Errorf("telemetry: %w", err)
+	}
+	shutdownTelemetry := func() error {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		return tel.Shutdown(ctx)
+	}
+	be, err := openStores(ctx, cfg, log, tel.TracerProvider())
+	if err != nil {
+		_ = shutdownTelemetry()
 		return nil, err
 	}
-	sys := &system{cfg: cfg, log: log, backend: be, stores: be.stores, closers: []func() error{be.close}}
+	sys := &system{cfg: cfg, log: log, tel: tel, backend: be, stores: be.stores, closers: []func() error{shutdownTelemetry, be.close}}
 	sys.limiter = be.limiterOr()
 	var closeTrail func() error
 	sys.trail, closeTrail = be.auditTrail(cfg, log)
@@ -164,6 +186,8 @@ func (sys *system) buildBuiltin(ctx context.Context) error {
 		LoginLimiter: sys.limiter,
 		Clock:        now,
 		Logger:       log,
+		Metrics:      sys.tel.Metrics(),
+		Tracer:       sys.tel.Spans(),
 	})
 	if err != nil {
 		return err

@@ -21,7 +21,9 @@ import (
 	"github.com/jackc/pgx/v5/stdlib"
 	"github.com/uptrace/bun"
 	"github.com/uptrace/bun/dialect/pgdialect"
+	"github.com/uptrace/bun/extra/bunotel"
 	"github.com/uptrace/bun/migrate"
+	"go.opentelemetry.io/otel/trace"
 
 	"gatehouse/ports"
 )
@@ -66,6 +68,9 @@ type Options struct {
 	AuditRetention time.Duration
 	// MaxConns caps the connection pool of this Store (at least 2).
 	MaxConns int
+	// TracerProvider, when set, traces every query (its template, never
+	// its arguments).
+	TracerProvider trace.TracerProvider
 	// Logger receives the sweeper's reports; nil discards them.
 	Logger *slog.Logger
 }
@@ -140,8 +145,14 @@ func Open(ctx context.Context, dsn string, opts Options) (*Store, error) {
 		_ = sqldb.Close()
 		return nil, err
 	}
+	db := bun.NewDB(sqldb, pgdialect.New())
+	if opts.TracerProvider != nil {
+		// Query templates only: bun writes argument values into the SQL
+		// text, and those must not reach a trace.
+		db.AddQueryHook(bunotel.NewQueryHook(bunotel.WithTracerProvider(opts.TracerProvider), bunotel.WithFormattedQueries(false)))
+	}
 	return &Store{
-		db:         bun.NewDB(sqldb, pgdialect.New()),
+		db:         db,
 		opts:       opts,
 		log:        opts.Logger,
 		migrations: migrations,

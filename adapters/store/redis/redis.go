@@ -19,7 +19,9 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/redis/go-redis/extra/redisotel/v9"
 	goredis "github.com/redis/go-redis/v9"
+	"go.opentelemetry.io/otel/trace"
 
 	"gatehouse/ports"
 )
@@ -61,6 +63,9 @@ type Options struct {
 	AuditMaxLen int64
 	// Logger receives debug lines about backend failures; nil discards.
 	Logger *slog.Logger
+	// TracerProvider, when set, traces every Redis command Open's client
+	// sends (command names only, never their arguments).
+	TracerProvider trace.TracerProvider
 }
 
 // Store implements the store ports, ports.RateLimiter, ports.AuditSink and
@@ -133,7 +138,15 @@ func Open(_ context.Context, rawURL string, opts Options) (*Store, error) {
 		o.DialerRetries = 1 // the next operation dials again; don't wait here
 	}
 	o.ContextTimeoutEnabled = true
-	s := New(goredis.NewClient(o), opts)
+	client := goredis.NewClient(o)
+	if opts.TracerProvider != nil {
+		if err := redisotel.InstrumentTracing(client, redisotel.WithTracerProvider(opts.TracerProvider),
+			redisotel.WithDBStatement(false)); err != nil {
+			_ = client.Close()
+			return nil, fmt.Errorf("redis: tracing: %w", err)
+		}
+	}
+	s := New(client, opts)
 	s.owned = true
 	return s, nil
 }

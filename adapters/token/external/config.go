@@ -14,6 +14,8 @@ import (
 	"time"
 
 	"github.com/lestrrat-go/jwx/v2/jwa"
+
+	"gatehouse/ports"
 )
 
 // Defaults applied by New to zero fields.
@@ -74,6 +76,9 @@ type Config struct {
 	Clock func() time.Time
 	// TokenCacheSize bounds the cache of verified tokens (0: 10000, -1: off).
 	TokenCacheSize int
+	// Metrics and Tracer observe key-set fetches; nil observes nothing.
+	Metrics ports.Metrics
+	Tracer  ports.Tracer
 }
 
 // Introspection configures RFC 7662 token introspection.

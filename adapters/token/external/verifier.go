@@ -97,7 +97,20 @@ func readJWKSFile(path string) (map[string][]verKey, error) {
 }
 
 // fetchJWKS loads the key set from the configured or discovered jwks_uri.
-func (v *Verifier) fetchJWKS(ctx context.Context) (map[string][]verKey, string, error) {
+func (v *Verifier) fetchJWKS(ctx context.Context) (keys map[string][]verKey, where string, err error) {
+	if v.cfg.Tracer != nil {
+		var end func(error)
+		ctx, end = v.cfg.Tracer.Start(ctx, "jwks fetch")
+		defer func() { end(err) }()
+	}
+	if v.cfg.Metrics != nil {
+		start := time.Now()
+		defer func() { v.cfg.Metrics.JWKSFetched(ctx, time.Since(start), err) }()
+	}
+	return v.fetchJWKSOnce(ctx)
+}
+
+func (v *Verifier) fetchJWKSOnce(ctx context.Context) (map[string][]verKey, string, error) {
 	u := v.cfg.JWKSURL
 	if u == "" {
 		md, err := v.disc.get(ctx)
