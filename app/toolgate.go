@@ -29,6 +29,9 @@ type ToolGate struct {
 	AuditArguments bool
 	Clock          ports.Clock
 	Logger         *slog.Logger
+	// Metrics and Tracer observe the decisions; nil observes nothing.
+	Metrics ports.Metrics
+	Tracer  ports.Tracer
 }
 
 // RateLimitedError says a caller is over its limit; Decision carries the
@@ -71,7 +74,9 @@ func (g *ToolGate) Required(tool string) domain.Scopes { return g.Policy.Require
 // *RateLimitedError, or an error wrapping ports.ErrUnavailable when the
 // limiter cannot be reached (the call must then be refused). Refusals are
 // audited here.
-func (g *ToolGate) Admit(ctx context.Context, c Caller, tool string) error {
+func (g *ToolGate) Admit(ctx context.Context, c Caller, tool string) (err error) {
+	ctx, end := tracerOr(g.Tracer).Start(ctx, "policy "+tool)
+	defer func() { end(err) }()
 	if ok, _ := g.Policy.Allows(tool, c.Principal.Scopes); !ok {
 		need := g.Policy.Required(tool)
 		g.Record(ctx, c, tool, "denied", "insufficient_scope: needs "+need.String(), 0, nil)
@@ -87,6 +92,7 @@ func (g *ToolGate) Admit(ctx context.Context, c Caller, tool string) error {
 		return fmt.Errorf("rate limit: %w", err)
 	}
 	if !d.Allowed {
+		metricsOr(g.Metrics).RateLimited(ctx, "tool")
 		g.Record(ctx, c, tool, "rate_limited", "over the per-subject limit", 0, nil)
 		return &RateLimitedError{Decision: d, RetryAfter: max(d.Reset.Sub(now), time.Second)}
 	}
@@ -96,6 +102,7 @@ func (g *ToolGate) Admit(ctx context.Context, c Caller, tool string) error {
 // Record writes one invocation to the audit trail. Failing to audit is
 // logged, not fatal: the call has already happened.
 func (g *ToolGate) Record(ctx context.Context, c Caller, tool, outcome, reason string, took time.Duration, args map[string]any) {
+	metricsOr(g.Metrics).ToolInvoked(ctx, tool, outcome, took)
 	if g.Audit == nil {
 		return
 	}

@@ -41,6 +41,8 @@ func (s *system) buildTools() *toolStack {
 		Audit:          trail,
 		AuditArguments: cfg.Audit.LogArguments,
 		Logger:         s.log,
+		Metrics:        s.tel.Metrics(),
+		Tracer:         s.tel.Spans(),
 	}
 	acc := &app.Accounts{
 		Clients:        s.stores.Clients,
