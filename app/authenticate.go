@@ -10,9 +10,10 @@ import (
 )
 
 // Authenticator turns a bearer token into a Principal: the verifier checks
-// signature, issuer, lifetime and audience; the revocation list, asked on
-// every call and before any cache could answer, says whether the token or
-// its grant was revoked.
+// signature, issuer, lifetime and audience (or finds the token in its cache
+// of verified ones); then the revocation list, asked on every call whatever
+// the verifier's cache answered, says whether the token or its grant was
+// revoked. A cached verification therefore never outlives a revocation.
 type Authenticator struct {
 	Verifier    ports.TokenVerifier
 	Revocations ports.RevocationList // nil: tokens cannot be revoked (external IdP)
@@ -42,7 +43,8 @@ func (a Authenticator) Authenticate(ctx context.Context, token string) (domain.P
 }
 
 func (a Authenticator) checkRevoked(ctx context.Context, p domain.Principal) error {
-	keys := []string{TokenRevocationKey(p.TokenID)}
+	keys := make([]string, 1, 2)
+	keys[0] = TokenRevocationKey(p.TokenID)
 	if p.GrantID != "" {
 		keys = append(keys, GrantRevocationKey(p.GrantID))
 	}

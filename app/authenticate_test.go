@@ -3,9 +3,12 @@ package app_test
 import (
 	"context"
 	"errors"
+	"sync"
 	"testing"
 	"time"
 
+	"gatehouse/adapters/store/memory"
+	"gatehouse/adapters/token/builtin"
 	"gatehouse/app"
 	"gatehouse/domain"
 	"gatehouse/ports"
@@ -79,4 +82,95 @@ func TestGrantRevocationCoversItsAccessTokens(t *testing.T) {
 	h.clock.Advance(h.cfg.AccessTokenTTL - time.Second)
 	_, err := h.authenticator().Authenticate(t.Context(), tok.AccessToken)
 	wantCode(t, err, domain.CodeInvalidToken)
+}
+
+// cacheForever is the worst cache a verifier could have: after the first
+// full check of a token it answers from memory without looking again.
+type cacheForever struct {
+	inner  ports.TokenVerifier
+	mu     sync.Mutex
+	seen   map[string]domain.Principal
+	checks int // full verifications by inner
+}
+
+func (c *cacheForever) VerifyAccessToken(ctx context.Context, token string) (domain.Principal, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if p, ok := c.seen[token]; ok {
+		return p, nil
+	}
+	p, err := c.inner.VerifyAccessToken(ctx, token)
+	if err == nil {
+		c.checks++
+		c.seen[token] = p
+	}
+	return p, err
+}
+
+// TestRevokedTokenIsNeverServedFromCache: the revocation list is asked on
+// every request, after the verifier and whatever it caches, so a token
+// revoked after it was verified and cached is refused on the next request
+// (the grant's revocation likewise) while the cache still answers.
+func TestRevokedTokenIsNeverServedFromCache(t *testing.T) {
+	ctx := t.Context()
+	clock := newFakeClock()
+	store := memory.New()
+	cfg := builtin.Config{Issuer: testIssuer, Audiences: []string{testResource}, Clock: clock.Now}
+	keys := builtin.NewKeyManager(store, cfg)
+	if err := keys.EnsureKey(ctx); err != nil {
+		t.Fatalf("EnsureKey: %v", err)
+	}
+	issuer := builtin.NewIssuer(keys)
+	mint := func(t *testing.T, jti, grant string) string {
+		t.Helper()
+		now := clock.Now()
+		tok, err := issuer.IssueAccessToken(ctx, domain.AccessTokenClaims{
+			Issuer: testIssuer, Subject: "alice", Audience: []string{testResource}, ClientID: publicID,
+			Scopes: domain.NewScopes("read"), TokenID: jti, GrantID: grant, IssuedAt: now, ExpiresAt: now.Add(time.Hour),
+		})
+		if err != nil {
+			t.Fatalf("IssueAccessToken: %v", err)
+		}
+		return tok
+	}
+	revocations := store.Stores().Revocations
+	verifiers := []struct {
+		name string
+		new  func() (ports.TokenVerifier, func() int)
+	}{
+		{"builtin verifier with its cache", func() (ports.TokenVerifier, func() int) {
+			return builtin.NewVerifier(keys, cfg), nil
+		}},
+		{"a cache that never looks again", func() (ports.TokenVerifier, func() int) {
+			c := &cacheForever{inner: builtin.NewVerifier(keys, cfg), seen: map[string]domain.Principal{}}
+			return c, func() int { c.mu.Lock(); defer c.mu.Unlock(); return c.checks }
+		}},
+	}
+	for _, v := range verifiers {
+		for _, revoke := range []string{"token", "grant"} {
+			t.Run(v.name+"/"+revoke, func(t *testing.T) {
+				verifier, checks := v.new()
+				a := app.Authenticator{Verifier: verifier, Revocations: revocations, Clock: clock.Now}
+				jti, grant := v.name+revoke+"-jti", v.name+revoke+"-grant"
+				tok := mint(t, jti, grant)
+				for range 2 { // the second answer comes from the cache
+					if _, err := a.Authenticate(ctx, tok); err != nil {
+						t.Fatalf("Authenticate before revocation: %v", err)
+					}
+				}
+				key := app.TokenRevocationKey(jti)
+				if revoke == "grant" {
+					key = app.GrantRevocationKey(grant)
+				}
+				if err := revocations.Revoke(ctx, key, clock.Now().Add(time.Hour)); err != nil {
+					t.Fatalf("Revoke: %v", err)
+				}
+				_, err := a.Authenticate(ctx, tok)
+				wantCode(t, err, domain.CodeInvalidToken)
+				if checks != nil && checks() != 1 {
+					t.Errorf("token fully verified %d times, want once: the cache must have answered", checks())
+				}
+			})
+		}
+	}
 }

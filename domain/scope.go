@@ -151,6 +151,11 @@ func (p ToolPolicy) Required(tool string) Scopes {
 // scopes it lacks.
 func (p ToolPolicy) Allows(tool string, held Scopes) (bool, Scopes) {
 	req := p.Required(tool)
+	if held.Contains(req) {
+		// Held as they are; implications only add scopes, so expanding
+		// (which allocates) cannot change the answer.
+		return true, Scopes{}
+	}
 	missing := req.Minus(p.Implications.Expand(held))
 	return len(missing) == 0, missing
 }

@@ -14,7 +14,8 @@ import (
 // bearerToken extracts an RFC 6750 §2.1 bearer token. Tokens in the query
 // string are refused (OAuth 2.1 §5.1.1); ok is false when there is none.
 func bearerToken(r *http.Request) (token string, ok bool, err error) {
-	if r.URL.Query().Has("access_token") {
+	// Most requests have no query; parsing an empty one still allocates.
+	if r.URL.RawQuery != "" && r.URL.Query().Has("access_token") {
 		return "", false, invalidRequest("access tokens are not accepted in the query string")
 	}
 	h := r.Header.Values("Authorization")
@@ -48,13 +49,18 @@ func (s *Server) authenticate(c echo.Context) (domain.Principal, error) {
 		return domain.Principal{}, errMissingToken
 	}
 	p, err := s.deps.Authenticator.Authenticate(c.Request().Context(), tok)
-	var oe *domain.OAuthError
-	switch {
-	case err == nil:
+	if err == nil {
 		return p, nil
-	case errors.Is(err, ports.ErrUnavailable), errors.As(err, &oe):
-		return domain.Principal{}, err
-	default:
-		return domain.Principal{}, domain.ErrInvalidToken("token could not be verified").WithCause(err)
 	}
+	return domain.Principal{}, authError(err)
+}
+
+// authError passes on what the edge can answer (an OAuth error, an
+// unreachable store) and turns anything else into invalid_token.
+func authError(err error) error {
+	var oe *domain.OAuthError
+	if errors.Is(err, ports.ErrUnavailable) || errors.As(err, &oe) {
+		return err
+	}
+	return domain.ErrInvalidToken("token could not be verified").WithCause(err)
 }

@@ -81,22 +81,35 @@ func (s *Server) mcpEndpoint(c echo.Context) error {
 
 // toolCallName peeks at a JSON-RPC message: for tools/call it returns the
 // tool name. Batches are refused: MCP removed them in 2025-06-18, and every
-// call must be decided on its own.
+// call must be decided on its own. Malformed JSON, and a method, params or
+// name of the wrong type, pass unadmitted: the SDK refuses them itself.
 func toolCallName(body []byte) (string, bool, error) {
 	trimmed := bytes.TrimLeft(body, " \t\r\n")
 	if len(trimmed) > 0 && trimmed[0] == '[' {
 		return "", false, invalidRequest("JSON-RPC batches are not supported")
 	}
+	if !json.Valid(trimmed) {
+		// The SDK answers malformed JSON with a JSON-RPC parse error.
+		return "", false, nil
+	}
+	if p, ok := peekToolCall(trimmed); ok {
+		return p.name, p.isCall, p.err
+	}
+	return decodeToolCallName(trimmed)
+}
+
+// decodeToolCallName is toolCallName by full decoding, for the bodies the
+// scanner leaves alone (escaped keys, method or name).
+func decodeToolCallName(body []byte) (string, bool, error) {
 	// Keys are matched exactly, as the SDK's decoder matches them: a struct
 	// would also take "Name" for "name" and admit a tool other than the one
 	// the SDK runs. Of duplicate keys the last wins in both.
 	var msg map[string]json.RawMessage
 	if err := json.Unmarshal(body, &msg); err != nil {
-		// The SDK answers malformed JSON with a JSON-RPC parse error.
 		return "", false, nil
 	}
 	var method string
-	if err := json.Unmarshal(msg["method"], &method); err != nil || method != "tools/call" {
+	if err := json.Unmarshal(msg["method"], &method); err != nil || method != methodCallTool {
 		return "", false, nil
 	}
 	var params map[string]json.RawMessage
@@ -108,7 +121,7 @@ func toolCallName(body []byte) (string, bool, error) {
 	}
 	raw, ok := params["name"]
 	if !ok || string(raw) == "null" {
-		return "", false, invalidRequest("tools/call needs params.name")
+		return "", false, errNoToolName()
 	}
 	var name string
 	if err := json.Unmarshal(raw, &name); err != nil {
@@ -117,6 +130,8 @@ func toolCallName(body []byte) (string, bool, error) {
 	}
 	return name, true, nil
 }
+
+func errNoToolName() error { return invalidRequest("tools/call needs params.name") }
 
 // writeRateLimited answers 429 with Retry-After and the RateLimit headers
 // (draft-ietf-httpapi-ratelimit-headers).

@@ -202,8 +202,13 @@ func (s *Server) accessLog(next echo.HandlerFunc) echo.HandlerFunc {
 		if err != nil {
 			c.Error(err)
 		}
-		s.log.DebugContext(c.Request().Context(), "request", "method", c.Request().Method, "path", c.Request().URL.Path,
-			"status", c.Response().Status, "request_id", c.Response().Header().Get(echo.HeaderXRequestID))
+		// Checked first: building the attributes of a line nobody reads is a
+		// cost every request would pay.
+		if ctx := c.Request().Context(); s.log.Enabled(ctx, slog.LevelDebug) {
+			s.log.LogAttrs(ctx, slog.LevelDebug, "request", slog.String("method", c.Request().Method),
+				slog.String("path", c.Request().URL.Path), slog.Int("status", c.Response().Status),
+				slog.String("request_id", c.Response().Header().Get(echo.HeaderXRequestID)))
+		}
 		return nil
 	}
 }

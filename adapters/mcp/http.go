@@ -51,11 +51,14 @@ func (s *Server) HTTPHandler() http.Handler {
 		// In-process requests (the REST API) arrive without the header the
 		// SDK middleware insists on; the caller in the context is what
 		// authenticates them, as it does every request here.
-		if _, ok := app.CallerFrom(r.Context()); ok && r.Header.Get("Authorization") == "" {
-			r = r.Clone(r.Context())
-			r.Header.Set("Authorization", "Bearer edge-authenticated")
+		if r.Header.Get("Authorization") == "" {
+			if _, ok := app.CallerFrom(r.Context()); ok {
+				r = r.Clone(r.Context())
+				r.Header.Set("Authorization", "Bearer edge-authenticated")
+			}
 		}
-		if r.Header.Get("MCP-Protocol-Version") >= modernProtocol {
+		// The canonical spelling: any other makes Get allocate to fold it.
+		if r.Header.Get("Mcp-Protocol-Version") >= modernProtocol {
 			modern.ServeHTTP(w, r)
 			return
 		}

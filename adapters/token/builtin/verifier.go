@@ -61,15 +61,20 @@ func reject(desc string) error { return &rejection{desc: desc} }
 // ports.ErrUnavailable.
 func (v *Verifier) VerifyAccessToken(ctx context.Context, token string) (domain.Principal, error) {
 	now := v.clock()
-	if !compactJWS(token) {
+	if len(token) == 0 || len(token) > maxTokenSize {
 		return domain.Principal{}, domain.ErrInvalidToken("malformed token")
 	}
 	var sum [sha256.Size]byte
 	if v.cache != nil {
+		// The cache holds only tokens that passed every check below, the
+		// shape check included, so a hit needs none of them again.
 		sum = sha256.Sum256([]byte(token))
 		if e, ok := v.cache.get(sum, now); ok && v.m.verificationKey(e.kid, now) != nil {
 			return e.principal, nil
 		}
+	}
+	if !compactJWS(token) {
+		return domain.Principal{}, domain.ErrInvalidToken("malformed token")
 	}
 	p, kid, err := v.verify(ctx, token, now)
 	if err != nil {
