@@ -26,7 +26,9 @@ func (m portMetrics) Authenticated(ctx context.Context, err error, took time.Dur
 	m.r.Authentication(ctx, outcome, reason, took)
 }
 
-func (m portMetrics) TokenIssued(ctx context.Context, grantType string) { m.r.TokenIssued(ctx, grantType) }
+func (m portMetrics) TokenIssued(ctx context.Context, grantType string) {
+	m.r.TokenIssued(ctx, grantType)
+}
 
 func (m portMetrics) RateLimited(ctx context.Context, scope string) { m.r.RateLimited(ctx, scope) }
 
