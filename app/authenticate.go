@@ -21,12 +21,27 @@ type Authenticator struct {
 	// required_scopes); each tool's own scopes come on top.
 	RequiredScopes domain.Scopes
 	Clock          ports.Clock
+	// Metrics and Tracer observe each check; nil observes nothing.
+	Metrics ports.Metrics
+	Tracer  ports.Tracer
 }
 
 // Authenticate returns the token's principal. Errors are domain invalid_token
 // errors, or wrap ports.ErrUnavailable when the answer cannot be known: the
 // caller must refuse the request with 503, never let it pass.
 func (a Authenticator) Authenticate(ctx context.Context, token string) (domain.Principal, error) {
+	if a.Metrics == nil && a.Tracer == nil {
+		return a.authenticate(ctx, token)
+	}
+	start := time.Now()
+	ctx, end := tracerOr(a.Tracer).Start(ctx, "authenticate")
+	p, err := a.authenticate(ctx, token)
+	end(err)
+	metricsOr(a.Metrics).Authenticated(ctx, err, time.Since(start))
+	return p, err
+}
+
+func (a Authenticator) authenticate(ctx context.Context, token string) (domain.Principal, error) {
 	p, err := a.Verifier.VerifyAccessToken(ctx, token)
 	if err != nil {
 		return domain.Principal{}, err

@@ -91,6 +91,9 @@ func (s *Server) writeError(err error, c echo.Context) {
 	default:
 		oe = domain.ErrServerError("internal error").WithCause(err)
 	}
+	if s.deps.Observe != nil {
+		s.deps.Observe.OAuthError(ctx, oe.Code)
+	}
 	status := statusOf(oe.Code)
 	switch {
 	case status >= 500:

@@ -33,7 +33,7 @@ func ipExtractor(trusted []string) echo.IPExtractor {
 }
 
 // limitByIP counts requests to one OAuth endpoint per client IP.
-func limitByIP(limiter ports.RateLimiter, cfg app.RateLimitConfig, endpoint string, now func() time.Time) echo.MiddlewareFunc {
+func limitByIP(limiter ports.RateLimiter, cfg app.RateLimitConfig, endpoint string, now func() time.Time, observe ports.Metrics) echo.MiddlewareFunc {
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		if limiter == nil || !cfg.Enabled {
 			return next
@@ -45,6 +45,9 @@ func limitByIP(limiter ports.RateLimiter, cfg app.RateLimitConfig, endpoint stri
 				return err
 			}
 			if !d.Allowed {
+				if observe != nil {
+					observe.RateLimited(c.Request().Context(), "oauth_"+endpoint)
+				}
 				return &app.RateLimitedError{Decision: d, RetryAfter: max(d.Reset.Sub(t), time.Second)}
 			}
 			return next(c)

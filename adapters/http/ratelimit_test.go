@@ -120,7 +120,7 @@ func TestLimitByIPUsesTheWindowReset(t *testing.T) {
 	now := time.Date(2030, 1, 1, 0, 0, 10, 0, time.UTC)
 	e := echo.New()
 	e.IPExtractor = ipExtractor(nil)
-	mw := limitByIP(memory.New(), app.RateLimitConfig{Enabled: true, Requests: 1, Window: time.Minute}, "token", func() time.Time { return now })
+	mw := limitByIP(memory.New(), app.RateLimitConfig{Enabled: true, Requests: 1, Window: time.Minute}, "token", func() time.Time { return now }, nil)
 	h := mw(func(c echo.Context) error { return c.NoContent(http.StatusNoContent) })
 	call := func() error {
 		req := httptest.NewRequest(http.MethodPost, "/auth/token", nil)
@@ -149,7 +149,7 @@ func TestLimitByIPDisabled(t *testing.T) {
 	for name, tt := range tests {
 		t.Run(name, func(t *testing.T) {
 			e := echo.New()
-			h := limitByIP(tt.limiter, tt.cfg, "token", time.Now)(func(c echo.Context) error { return nil })
+			h := limitByIP(tt.limiter, tt.cfg, "token", time.Now, nil)(func(c echo.Context) error { return nil })
 			for range 3 {
 				if err := h(e.NewContext(httptest.NewRequest(http.MethodPost, "/", nil), httptest.NewRecorder())); err != nil {
 					t.Fatalf("call refused: %v", err)

@@ -76,6 +76,10 @@ type Deps struct {
 	Gate     *app.ToolGate
 	Sessions *app.Sessions
 	// Limiter counts OAuth endpoint requests per client IP; nil: no limit.
+	// Observe records OAuth errors and rate-limit rejections, Traces
+	// wraps every request in a server span; both may be nil.
+	Observe    ports.Metrics
+	Traces     HTTPTracer
 	Limiter    ports.RateLimiter
 	OAuthLimit app.RateLimitConfig
 	// Clock times the rate-limit windows; nil is time.Now.
@@ -83,6 +87,13 @@ type Deps struct {
 }
 
 // Server is the HTTP edge.
+// HTTPTracer starts a server span for a request on a route pattern and
+// returns the context to serve it in and the function that ends the span
+// with the response status.
+type HTTPTracer interface {
+	StartHTTPSpan(r *http.Request, route string) (context.Context, func(status int))
+}
+
 type Server struct {
 	cfg     Config
 	deps    Deps
@@ -110,6 +121,7 @@ func New(cfg Config, deps Deps) *Server {
 	e.IPExtractor = ipExtractor(cfg.TrustedProxies)
 	e.HTTPErrorHandler = s.writeError
 	e.Use(middleware.RequestIDWithConfig(middleware.RequestIDConfig{}))
+	e.Use(s.traced)
 	e.Use(s.recoverer)
 	e.Use(s.accessLog)
 	e.Use(parseAllowlist(cfg.IPAllowlist).middleware)
@@ -145,7 +157,7 @@ func (s *Server) authRoutes() {
 	s.discovery("/auth/jwks.json", s.jwks)
 	g := s.e.Group("/auth")
 	limit := func(name string) echo.MiddlewareFunc {
-		return limitByIP(s.deps.Limiter, s.deps.OAuthLimit, name, s.deps.Clock)
+		return limitByIP(s.deps.Limiter, s.deps.OAuthLimit, name, s.deps.Clock, s.deps.Observe)
 	}
 	// The pages are for the browser's own navigation, not for scripts: no
 	// CORS. The endpoints below them are what browser clients call.
@@ -209,6 +221,23 @@ func (s *Server) accessLog(next echo.HandlerFunc) echo.HandlerFunc {
 				slog.String("path", c.Request().URL.Path), slog.Int("status", c.Response().Status),
 				slog.String("request_id", c.Response().Header().Get(echo.HeaderXRequestID)))
 		}
+		return nil
+	}
+}
+
+// traced runs the request inside a server span and answers errors here, so
+// the span and the request metrics see the status actually sent.
+func (s *Server) traced(next echo.HandlerFunc) echo.HandlerFunc {
+	if s.deps.Traces == nil {
+		return next
+	}
+	return func(c echo.Context) error {
+		ctx, end := s.deps.Traces.StartHTTPSpan(c.Request(), c.Path())
+		c.SetRequest(c.Request().WithContext(ctx))
+		if err := next(c); err != nil {
+			c.Error(err)
+		}
+		end(c.Response().Status)
 		return nil
 	}
 }

@@ -50,7 +50,9 @@ func (s *Server) guard(next mcpsdk.MethodHandler) mcpsdk.MethodHandler {
 				}
 			}
 			start := s.now()
+			ctx, end := s.toolSpan(ctx, params)
 			res, err := next(ctx, method, req)
+			end(err)
 			if params != nil {
 				s.record(ctx, caller, params, s.now().Sub(start), res, err)
 			}
@@ -165,4 +167,16 @@ func arguments(raw json.RawMessage, values bool) map[string]any {
 		return nil
 	}
 	return m
+}
+
+// toolSpan traces the tool's own run, apart from admission and audit.
+func (s *Server) toolSpan(ctx context.Context, params *mcpsdk.CallToolParamsRaw) (context.Context, func(error)) {
+	if s.tracer == nil {
+		return ctx, func(error) {}
+	}
+	name := "tool"
+	if params != nil {
+		name = "tool " + params.Name
+	}
+	return s.tracer.Start(ctx, name)
 }

@@ -12,6 +12,7 @@ import (
 	mcpsdk "github.com/modelcontextprotocol/go-sdk/mcp"
 
 	"gatehouse/app"
+	"gatehouse/ports"
 )
 
 // Config describes the MCP server to clients and where it logs.
@@ -21,6 +22,8 @@ type Config struct {
 	// SessionTimeout closes legacy (2025-11-25 and older) HTTP sessions idle
 	// this long; they live in process memory. Zero means 30 minutes.
 	SessionTimeout time.Duration
+	// Tracer, when set, traces each tool's run.
+	Tracer ports.Tracer
 }
 
 const defaultSessionTimeout = 30 * time.Minute
@@ -32,6 +35,7 @@ type Server struct {
 	gate           *app.ToolGate
 	log            *slog.Logger
 	sessionTimeout time.Duration
+	tracer         ports.Tracer // nil: tool runs are not traced
 }
 
 // NewServer builds the SDK server, lets each registrar add its tools, and
@@ -41,7 +45,7 @@ func NewServer(cfg Config, gate *app.ToolGate, registrars ...func(*mcpsdk.Server
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	s := &Server{gate: gate, log: log, sessionTimeout: cfg.SessionTimeout}
+	s := &Server{gate: gate, log: log, sessionTimeout: cfg.SessionTimeout, tracer: cfg.Tracer}
 	if s.sessionTimeout <= 0 {
 		s.sessionTimeout = defaultSessionTimeout
 	}

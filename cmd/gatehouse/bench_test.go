@@ -24,7 +24,7 @@ const benchProtocol = "2026-07-28"
 // modernCall is a 2026-07-28 JSON-RPC request: protocol version and client
 // capabilities travel in _meta and in the MCP-Protocol-Version,
 // Mcp-Method and Mcp-Name headers.
-func modernCall(b *testing.B, token, method string, params map[string]any) benchRequest {
+func modernCall(b testing.TB, token, method string, params map[string]any) benchRequest {
 	b.Helper()
 	if params == nil {
 		params = map[string]any{}

@@ -64,6 +64,7 @@ func (sys *system) buildExternal() error {
 	}
 	sys.ext = v
 	sys.closers = append(sys.closers, func() error { v.Close(); return nil })
-	sys.authn = app.Authenticator{Verifier: v, RequiredScopes: domain.NewScopes(e.RequiredScopes...), Clock: now}
+	sys.authn = app.Authenticator{Verifier: v, RequiredScopes: domain.NewScopes(e.RequiredScopes...), Clock: now,
+		Metrics: sys.tel.Metrics(), Tracer: sys.tel.Spans()}
 	return nil
 }

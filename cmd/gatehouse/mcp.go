@@ -58,6 +58,7 @@ func (s *system) buildTools() *toolStack {
 		Version:      version,
 		Instructions: "Gatehouse tools. Each tool needs an OAuth scope; tools/list shows only the ones your token may call.",
 		Logger:       s.log,
+		Tracer:       s.tel.Spans(),
 	}, gate, func(m *mcpsdk.Server) { account.Register(m, acc) })
 	return &toolStack{
 		gate:   gate,

@@ -125,6 +125,8 @@ func newEdge(sys *system, tools *toolStack) *httpedge.Server {
 		JWKS:          jwks,
 		Ready:         sys.ready,
 		Metrics:       sys.tel.Handler(),
+		Observe:       sys.tel.Metrics(),
+		Traces:        sys.tel,
 		MCP:           tools.server.HTTPHandler(),
 		Gate:          tools.gate,
 		Sessions:      tools.sessions,

@@ -137,7 +137,8 @@ func (sys *system) buildBuiltin(ctx context.Context) error {
 		return fmt.Errorf("signing keys: %w", err)
 	}
 	verifier := builtin.NewVerifier(sys.keys, tokCfg)
-	sys.authn = app.Authenticator{Verifier: verifier, Revocations: stores.Revocations, Clock: now}
+	sys.authn = app.Authenticator{Verifier: verifier, Revocations: stores.Revocations, Clock: now,
+		Metrics: sys.tel.Metrics(), Tracer: sys.tel.Spans()}
 
 	var docs ports.ClientMetadataFetcher
 	if b.ClientMetadata.Enabled {
