@@ -149,7 +149,7 @@ func Open(ctx context.Context, dsn string, opts Options) (*Store, error) {
 	if opts.TracerProvider != nil {
 		// Query templates only: bun writes argument values into the SQL
 		// text, and those must not reach a trace.
-		db.AddQueryHook(bunotel.NewQueryHook(bunotel.WithTracerProvider(opts.TracerProvider), bunotel.WithFormattedQueries(false)))
+		db = db.WithQueryHook(bunotel.NewQueryHook(bunotel.WithTracerProvider(opts.TracerProvider), bunotel.WithFormattedQueries(false)))
 	}
 	return &Store{
 		db:         db,
