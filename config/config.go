@@ -49,7 +49,11 @@ type Server struct {
 	AllowedOrigins []string `koanf:"allowed_origins"`
 	CORSOrigins    []string `koanf:"cors_origins"`
 	IPAllowlist    []string `koanf:"ip_allowlist"`
-	TLS            TLS      `koanf:"tls"`
+	// MCPIPAllowlist and OAuthIPAllowlist narrow access further for the
+	// MCP endpoint (and REST API) and for the authorization server.
+	MCPIPAllowlist   []string `koanf:"mcp_ip_allowlist"`
+	OAuthIPAllowlist []string `koanf:"oauth_ip_allowlist"`
+	TLS              TLS      `koanf:"tls"`
 	// TrustedProxies are CIDRs whose X-Forwarded-For is believed when
 	// deciding the client IP (rate limits, allow-list).
 	TrustedProxies  []string      `koanf:"trusted_proxies"`

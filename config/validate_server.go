@@ -50,6 +50,12 @@ func (c Config) validateServer(p *problems) {
 	for i, a := range s.IPAllowlist {
 		ipOrCIDR(p, fmt.Sprintf("server.ip_allowlist[%d]", i), a)
 	}
+	for i, a := range s.MCPIPAllowlist {
+		ipOrCIDR(p, fmt.Sprintf("server.mcp_ip_allowlist[%d]", i), a)
+	}
+	for i, a := range s.OAuthIPAllowlist {
+		ipOrCIDR(p, fmt.Sprintf("server.oauth_ip_allowlist[%d]", i), a)
+	}
 	for i, a := range s.TrustedProxies {
 		ipOrCIDR(p, fmt.Sprintf("server.trusted_proxies[%d]", i), a)
 	}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/netip"
+	"strings"
 
 	"github.com/labstack/echo/v4"
 
@@ -52,17 +53,38 @@ func (l ipAllowlist) allows(ip string) bool {
 // are exempt: kubelets and load balancers probe from addresses the operator
 // does not list.
 func (l ipAllowlist) middleware(next echo.HandlerFunc) echo.HandlerFunc {
-	if len(l) == 0 {
-		return next
-	}
-	return func(c echo.Context) error {
-		if c.Request().Method == http.MethodGet && (c.Path() == "/healthz" || c.Path() == "/readyz") {
+	return l.guard("server.ip_allowlist", func(string) bool { return true })(next)
+}
+
+// guard refuses clients outside the list on the paths applies selects; key
+// names the list in the log.
+func (l ipAllowlist) guard(key string, applies func(path string) bool) echo.MiddlewareFunc {
+	return func(next echo.HandlerFunc) echo.HandlerFunc {
+		if len(l) == 0 {
+			return next
+		}
+		return func(c echo.Context) error {
+			if c.Request().Method == http.MethodGet && (c.Path() == "/healthz" || c.Path() == "/readyz") {
+				return next(c)
+			}
+			if !applies(c.Request().URL.Path) {
+				return next(c)
+			}
+			if ip := c.RealIP(); !l.allows(ip) {
+				return domain.ErrAccessDenied("client address is not allowed").
+					WithCause(fmt.Errorf("client ip %q is outside %s", ip, key))
+			}
 			return next(c)
 		}
-		if ip := c.RealIP(); !l.allows(ip) {
-			return domain.ErrAccessDenied("client address is not allowed").
-				WithCause(fmt.Errorf("client ip %q is outside server.ip_allowlist", ip))
-		}
-		return next(c)
 	}
+}
+
+// mcpPath is the MCP endpoint and the REST API beside it.
+func mcpPath(p string) bool { return p == "/mcp" || strings.HasPrefix(p, "/mcp/") }
+
+// oauthPath is the authorization server: its endpoints, pages and metadata.
+func oauthPath(p string) bool {
+	return strings.HasPrefix(p, "/auth/") ||
+		strings.HasPrefix(p, "/.well-known/oauth-authorization-server") ||
+		strings.HasPrefix(p, "/.well-known/openid-configuration")
 }

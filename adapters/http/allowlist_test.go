@@ -139,3 +139,66 @@ func TestParseAllowlistPanicsOnInvalidEntry(t *testing.T) {
 	}()
 	parseAllowlist([]string{"10.0.0.0/8", "10.0.0.0/33"})
 }
+
+// The MCP and OAuth lists each guard their own endpoints and nothing else;
+// a client spoofing X-Forwarded-For from an untrusted peer gains nothing.
+func TestEndpointAllowlists(t *testing.T) {
+	mcpOnly := []string{"2001:db8:1::/48"}
+	oauthOnly := []string{"198.51.100.0/24"}
+	tests := []struct {
+		name, path, remote, xff string
+		forbidden               bool
+	}{
+		{"MCP from its list (IPv6)", "/mcp/tools", "[2001:db8:1::5]:1000", "", false},
+		{"MCP from outside its list", "/mcp/tools", "198.51.100.5:1000", "", true},
+		{"MCP spoofing an allowed address", "/mcp/tools", "198.51.100.5:1000", "2001:db8:1::5", true},
+		{"OAuth from its list", "/auth/jwks.json", "198.51.100.5:1000", "", false},
+		{"OAuth from outside its list", "/auth/jwks.json", "[2001:db8:1::5]:1000", "", true},
+		{"OAuth metadata from outside its list", "/.well-known/oauth-authorization-server", "[2001:db8:1::5]:1000", "", true},
+		{"OAuth spoofing an allowed address", "/auth/jwks.json", "[2001:db8:1::5]:1000", "198.51.100.5", true},
+		{"resource metadata is neither", "/.well-known/oauth-protected-resource/mcp", "192.0.2.9:1000", "", false},
+	}
+	e := newEdge(t, withConfig(func(c *Config) { c.MCPIPAllowlist, c.OAuthIPAllowlist = mcpOnly, oauthOnly }))
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			req := httptest.NewRequest(http.MethodGet, tt.path, nil)
+			req.RemoteAddr = tt.remote
+			if tt.xff != "" {
+				req.Header.Set("X-Forwarded-For", tt.xff)
+			}
+			rec := e.do(req)
+			refused := rec.Code == http.StatusForbidden && strings.Contains(rec.Body.String(), "client address is not allowed")
+			if refused != tt.forbidden {
+				t.Fatalf("GET %s from %s (XFF %q): status %d, refused by address want %v; body %s", tt.path, tt.remote, tt.xff, rec.Code, tt.forbidden, rec.Body)
+			}
+		})
+	}
+}
+
+// Every response carries nosniff and no-referrer; HSTS only under https.
+func TestSecurityHeaders(t *testing.T) {
+	for _, secure := range []bool{false, true} {
+		e := newEdge(t, withConfig(func(c *Config) { c.Secure = secure }))
+		for _, path := range []string{"/healthz", "/.well-known/oauth-protected-resource/mcp", "/mcp/tools", "/nope"} {
+			rec := e.do(httptest.NewRequest(http.MethodGet, path, nil))
+			h := rec.Header()
+			if h.Get("X-Content-Type-Options") != "nosniff" || h.Get("Referrer-Policy") != "no-referrer" {
+				t.Errorf("%s (secure %v): headers %v lack nosniff or no-referrer", path, secure, h)
+			}
+			if hsts := h.Get("Strict-Transport-Security"); (hsts != "") != secure {
+				t.Errorf("%s (secure %v): Strict-Transport-Security %q", path, secure, hsts)
+			}
+		}
+	}
+}
+
+// A body larger than any request needs is refused with 413 before a handler
+// reads it.
+func TestBodyLimit(t *testing.T) {
+	e := newEdge(t)
+	req := httptest.NewRequest(http.MethodPost, "/auth/token", strings.NewReader(strings.Repeat("a", maxMCPBody+1)))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	if rec := e.do(req); rec.Code != http.StatusRequestEntityTooLarge {
+		t.Errorf("oversized body: %d, want 413", rec.Code)
+	}
+}

@@ -6,6 +6,7 @@ package http
 
 import (
 	"context"
+	"fmt"
 	"html/template"
 	"log/slog"
 	"net/http"
@@ -46,6 +47,10 @@ type Config struct {
 	// CIDRs (the health probes excepted). Entries must be valid: New panics
 	// on one that is not.
 	IPAllowlist []string
+	// MCPIPAllowlist and OAuthIPAllowlist narrow further: the first for
+	// /mcp and the REST API, the second for the authorization server.
+	MCPIPAllowlist   []string
+	OAuthIPAllowlist []string
 	// TrustedProxies are CIDRs whose X-Forwarded-For names the client IP.
 	TrustedProxies []string
 	// Secure marks cookies Secure with the __Host- prefix (https base URL).
@@ -125,6 +130,12 @@ func New(cfg Config, deps Deps) *Server {
 	e.Use(s.recoverer)
 	e.Use(s.accessLog)
 	e.Use(parseAllowlist(cfg.IPAllowlist).middleware)
+	e.Use(parseAllowlist(cfg.MCPIPAllowlist).guard("server.mcp_ip_allowlist", mcpPath))
+	e.Use(parseAllowlist(cfg.OAuthIPAllowlist).guard("server.oauth_ip_allowlist", oauthPath))
+	e.Use(s.securityHeaders)
+	// No request needs more than an MCP message; the endpoints that parse
+	// bodies set tighter limits of their own.
+	e.Use(middleware.BodyLimit(fmt.Sprintf("%dB", maxMCPBody)))
 
 	e.GET("/healthz", func(c echo.Context) error { return c.JSON(http.StatusOK, map[string]string{"status": "ok"}) })
 	e.GET("/readyz", s.readyz)
@@ -239,5 +250,20 @@ func (s *Server) traced(next echo.HandlerFunc) echo.HandlerFunc {
 		}
 		end(c.Response().Status)
 		return nil
+	}
+}
+
+// securityHeaders sets what every response should carry: no MIME sniffing,
+// no referrer (URLs may hold codes or state), and under https HSTS, so a
+// browser never again tries the token endpoints in clear.
+func (s *Server) securityHeaders(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		h := c.Response().Header()
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("Referrer-Policy", "no-referrer")
+		if s.cfg.Secure {
+			h.Set("Strict-Transport-Security", "max-age=63072000; includeSubDomains")
+		}
+		return next(c)
 	}
 }

@@ -116,6 +116,8 @@ func newEdge(sys *system, tools *toolStack) *httpedge.Server {
 		AllowedOrigins:          cfg.Server.AllowedOrigins,
 		CORSOrigins:             cfg.Server.CORSOrigins,
 		IPAllowlist:             cfg.Server.IPAllowlist,
+		MCPIPAllowlist:          cfg.Server.MCPIPAllowlist,
+		OAuthIPAllowlist:        cfg.Server.OAuthIPAllowlist,
 		TrustedProxies:          cfg.Server.TrustedProxies,
 		Secure:                  strings.HasPrefix(cfg.Server.BaseURL, "https://"),
 		Logger:                  sys.log,
