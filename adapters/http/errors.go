@@ -39,19 +39,18 @@ func (s *Server) writeError(err error, c echo.Context) {
 		return
 	}
 	ctx := c.Request().Context()
-	rid := c.Response().Header().Get(echo.HeaderXRequestID)
 	h := c.Response().Header()
 	h.Set("Cache-Control", "no-store")
 	h.Set("Pragma", "no-cache")
 
 	var page *app.PageError
 	if errors.As(err, &page) {
-		s.log.InfoContext(ctx, "authorization refused", "error", page.Err, "request_id", rid)
+		s.log.InfoContext(ctx, "authorization refused", "error", page.Err)
 		s.renderError(c, http.StatusBadRequest, page.Err)
 		return
 	}
 	if rl, ok := asRateLimited(err); ok {
-		s.log.InfoContext(ctx, "rate limited", "request_id", rid)
+		s.log.InfoContext(ctx, "rate limited")
 		_ = writeRateLimited(c, rl)
 		return
 	}
@@ -74,7 +73,7 @@ func (s *Server) writeError(err error, c echo.Context) {
 			code = "request_too_large"
 		}
 		if he.Code >= 500 {
-			s.log.ErrorContext(ctx, "http error", "error", err, "request_id", rid)
+			s.log.ErrorContext(ctx, "http error", "error", err)
 			code = domain.CodeServerError
 		}
 		_ = c.JSON(he.Code, map[string]string{"error": code, "error_description": http.StatusText(he.Code)})
@@ -97,9 +96,9 @@ func (s *Server) writeError(err error, c echo.Context) {
 	status := statusOf(oe.Code)
 	switch {
 	case status >= 500:
-		s.log.ErrorContext(ctx, "request failed", "error", oe, "request_id", rid)
+		s.log.ErrorContext(ctx, "request failed", "error", oe)
 	default:
-		s.log.InfoContext(ctx, "request refused", "error", oe, "request_id", rid)
+		s.log.InfoContext(ctx, "request refused", "error", oe)
 	}
 	switch oe.Code {
 	case domain.CodeInvalidClient:

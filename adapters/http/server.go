@@ -125,7 +125,13 @@ func New(cfg Config, deps Deps) *Server {
 		cors:    newCORSPolicy(cfg.CORSOrigins)}
 	e.IPExtractor = ipExtractor(cfg.TrustedProxies)
 	e.HTTPErrorHandler = s.writeError
-	e.Use(middleware.RequestIDWithConfig(middleware.RequestIDConfig{}))
+	e.Use(middleware.RequestIDWithConfig(middleware.RequestIDConfig{
+		// The id also travels in the request's context, so that every log
+		// line written while serving it, in any layer, names it.
+		RequestIDHandler: func(c echo.Context, id string) {
+			c.SetRequest(c.Request().WithContext(app.WithRequestID(c.Request().Context(), id)))
+		},
+	}))
 	e.Use(s.traced)
 	e.Use(s.recoverer)
 	e.Use(s.accessLog)
@@ -209,8 +215,7 @@ func (s *Server) recoverer(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) (err error) {
 		defer func() {
 			if r := recover(); r != nil {
-				s.log.ErrorContext(c.Request().Context(), "panic in handler", "panic", r, "path", c.Path(),
-					"request_id", c.Response().Header().Get(echo.HeaderXRequestID))
+				s.log.ErrorContext(c.Request().Context(), "panic in handler", "panic", r, "path", c.Path())
 				err = domain.ErrServerError("internal error")
 			}
 		}()
@@ -229,8 +234,7 @@ func (s *Server) accessLog(next echo.HandlerFunc) echo.HandlerFunc {
 		// cost every request would pay.
 		if ctx := c.Request().Context(); s.log.Enabled(ctx, slog.LevelDebug) {
 			s.log.LogAttrs(ctx, slog.LevelDebug, "request", slog.String("method", c.Request().Method),
-				slog.String("path", c.Request().URL.Path), slog.Int("status", c.Response().Status),
-				slog.String("request_id", c.Response().Header().Get(echo.HeaderXRequestID)))
+				slog.String("path", c.Request().URL.Path), slog.Int("status", c.Response().Status))
 		}
 		return nil
 	}

@@ -59,9 +59,9 @@ func newLogger(cfg config.Config, w io.Writer) *slog.Logger {
 	_ = lvl.UnmarshalText([]byte(cfg.Log.Level))
 	opts := &slog.HandlerOptions{Level: lvl}
 	if cfg.Log.Format == "json" {
-		return slog.New(slog.NewJSONHandler(w, opts))
+		return slog.New(app.LogHandler(slog.NewJSONHandler(w, opts)))
 	}
-	return slog.New(slog.NewTextHandler(w, opts))
+	return slog.New(app.LogHandler(slog.NewTextHandler(w, opts)))
 }
 
 // build wires the adapters into the use cases.
