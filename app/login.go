@@ -62,7 +62,9 @@ func (s *AuthServer) Login(ctx context.Context, p LoginParams) (AuthorizeOutcome
 		case verr != nil:
 			s.Logger.WarnContext(ctx, "password hash unusable", "subject", p.Username, "error", verr)
 		case err == nil && ok:
-			s.Logger.InfoContext(ctx, "login refused: the user is disabled", "subject", p.Username)
+			s.Logger.InfoContext(ctx, "login refused: the user is disabled", "event", "login_failed", "subject", p.Username)
+		default:
+			s.Logger.InfoContext(ctx, "login failed", "event", "login_failed", "subject", p.Username, "client_ip", p.ClientIP)
 		}
 		until, lerr := s.countLoginFailure(ctx, keys, now)
 		if lerr != nil {
@@ -86,7 +88,7 @@ func (s *AuthServer) Login(ctx context.Context, p LoginParams) (AuthorizeOutcome
 	if err := s.Sessions.CreateSession(ctx, sess, 0, now); err != nil {
 		return AuthorizeOutcome{}, storeErr(err, nil)
 	}
-	s.Logger.InfoContext(ctx, "user logged in", "subject", user.Username, "client_id", client.ID)
+	s.Logger.InfoContext(ctx, "user logged in", "event", "login", "subject", user.Username, "client_id", client.ID)
 	return s.afterLogin(ctx, req, client, user, AuthorizeOutcome{NewLoginSecret: secret})
 }
 

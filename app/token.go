@@ -63,6 +63,7 @@ func (s *AuthServer) Token(ctx context.Context, r TokenRequest) (TokenResponse, 
 	end(err)
 	if err == nil {
 		metricsOr(s.Metrics).TokenIssued(ctx, r.GrantType)
+		s.Logger.InfoContext(ctx, "token issued", "event", "token_issued", "grant_type", r.GrantType, "client_id", client.ID)
 	}
 	return resp, err
 }
