@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	"go.opentelemetry.io/otel/attribute"
@@ -24,6 +25,7 @@ var (
 // label values (see the package doc) before recording, and every method is
 // a no-op on a nil *Recorder, so code built without metrics needs no checks.
 type Recorder struct {
+	sets          sync.Map // attrKey → metric.MeasurementOption
 	auths         metric.Int64Counter
 	validation    metric.Float64Histogram
 	tokensIssued  metric.Int64Counter
@@ -75,8 +77,24 @@ func NewRecorder(mp metric.MeterProvider) (*Recorder, error) {
 	return r, nil
 }
 
-func attrs(kv ...attribute.KeyValue) metric.MeasurementOption {
-	return metric.WithAttributeSet(attribute.NewSet(kv...))
+// attrKey names one attribute set: up to two key/value pairs. Every value
+// has passed a bounding normaliser, so the memo of sets stays small.
+type attrKey struct{ k1, v1, k2, v2 string }
+
+// attrs returns the measurement option for the pairs, built once: an
+// attribute set sorts and copies its members, which on every request would
+// cost more than the measurement.
+func (r *Recorder) attrs(k1, v1, k2, v2 string) metric.MeasurementOption {
+	key := attrKey{k1, v1, k2, v2}
+	if o, ok := r.sets.Load(key); ok {
+		return o.(metric.MeasurementOption)
+	}
+	kv := []attribute.KeyValue{attribute.String(k1, v1)}
+	if k2 != "" {
+		kv = append(kv, attribute.String(k2, v2))
+	}
+	o, _ := r.sets.LoadOrStore(key, metric.WithAttributeSet(attribute.NewSet(kv...)))
+	return o.(metric.MeasurementOption)
 }
 
 // Authentication records one bearer-token check: outcome is AuthOK,
@@ -87,8 +105,8 @@ func (r *Recorder) Authentication(ctx context.Context, outcome, reason string, t
 		return
 	}
 	o := allowed(authOutcomes, outcome)
-	r.auths.Add(ctx, 1, attrs(attribute.String("outcome", o), attribute.String("reason", authReason(reason))))
-	r.validation.Record(ctx, took.Seconds(), attrs(attribute.String("outcome", o)))
+	r.auths.Add(ctx, 1, r.attrs("outcome", o, "reason", authReason(reason)))
+	r.validation.Record(ctx, took.Seconds(), r.attrs("outcome", o, "", ""))
 }
 
 // TokenIssued counts one access token issued under grantType.
@@ -96,7 +114,7 @@ func (r *Recorder) TokenIssued(ctx context.Context, grantType string) {
 	if r == nil {
 		return
 	}
-	r.tokensIssued.Add(ctx, 1, attrs(attribute.String("grant_type", allowed(grantTypes, grantType))))
+	r.tokensIssued.Add(ctx, 1, r.attrs("grant_type", allowed(grantTypes, grantType), "", ""))
 }
 
 // JWKSFetch records one fetch of a remote key set; err nil means it worked.
@@ -108,7 +126,7 @@ func (r *Recorder) JWKSFetch(ctx context.Context, took time.Duration, err error)
 	if err != nil {
 		res = "error"
 	}
-	a := attrs(attribute.String("result", res))
+	a := r.attrs("result", res, "", "")
 	r.jwksFetches.Add(ctx, 1, a)
 	r.jwksFetchTime.Record(ctx, took.Seconds(), a)
 }
@@ -119,7 +137,7 @@ func (r *Recorder) RateLimited(ctx context.Context, scope string) {
 	if r == nil {
 		return
 	}
-	r.rateLimited.Add(ctx, 1, attrs(attribute.String("scope", allowed(rateScopes, scope))))
+	r.rateLimited.Add(ctx, 1, r.attrs("scope", allowed(rateScopes, scope), "", ""))
 }
 
 // OAuthError counts one OAuth error response by its RFC code.
@@ -127,7 +145,7 @@ func (r *Recorder) OAuthError(ctx context.Context, code string) {
 	if r == nil {
 		return
 	}
-	r.oauthErrors.Add(ctx, 1, attrs(attribute.String("code", allowed(oauthCodes, code))))
+	r.oauthErrors.Add(ctx, 1, r.attrs("code", allowed(oauthCodes, code), "", ""))
 }
 
 // ToolInvocation records one tool call. The tool name is kept as a label
@@ -138,8 +156,8 @@ func (r *Recorder) ToolInvocation(ctx context.Context, tool, outcome string, too
 		return
 	}
 	o := allowed(toolOutcomes, outcome)
-	r.toolCalls.Add(ctx, 1, attrs(attribute.String("tool", r.tools.label(tool)), attribute.String("outcome", o)))
-	r.toolTime.Record(ctx, took.Seconds(), attrs(attribute.String("outcome", o)))
+	r.toolCalls.Add(ctx, 1, r.attrs("tool", r.tools.label(tool), "outcome", o))
+	r.toolTime.Record(ctx, took.Seconds(), r.attrs("outcome", o, "", ""))
 }
 
 // HTTPRequest records one served request. route must be the router's
@@ -149,7 +167,7 @@ func (r *Recorder) HTTPRequest(ctx context.Context, route string, status int, to
 	if r == nil {
 		return
 	}
-	a := attrs(attribute.String("route", r.routes.label(route)), attribute.String("code_class", codeClass(status)))
+	a := r.attrs("route", r.routes.label(route), "code_class", codeClass(status))
 	r.httpRequests.Add(ctx, 1, a)
 	r.httpTime.Record(ctx, took.Seconds(), a)
 }

@@ -30,6 +30,11 @@ func (t *Telemetry) StartHTTPSpan(r *http.Request, route string) (context.Contex
 	}
 	start := time.Now()
 	ctx := t.propagator.Extract(r.Context(), propagation.HeaderCarrier(r.Header))
+	if t.sdkTracer == nil {
+		// Nothing exports spans: the incoming trace context passes through,
+		// and only the request metrics are worth the work.
+		return ctx, func(status int) { t.recorder.HTTPRequest(ctx, route, status, time.Since(start)) }
+	}
 	m := method(r.Method)
 	spanRoute := truncate(route, maxRouteBytes)
 	name := "HTTP " + m
@@ -57,8 +62,8 @@ func (t *Telemetry) StartHTTPSpan(r *http.Request, route string) (context.Contex
 // non-nil error on the span and marks it failed; call it once, typically
 // as `defer func() { end(err) }()` with a named error result.
 func (t *Telemetry) StartSpan(ctx context.Context, name string, attrs ...attribute.KeyValue) (context.Context, func(err error)) {
-	if t == nil {
-		return ctx, func(error) {}
+	if t == nil || t.sdkTracer == nil {
+		return ctx, endNothing
 	}
 	ctx, span := t.tracer.Start(ctx, name, trace.WithAttributes(attrs...))
 	return ctx, func(err error) {
@@ -69,3 +74,5 @@ func (t *Telemetry) StartSpan(ctx context.Context, name string, attrs ...attribu
 		span.End()
 	}
 }
+
+func endNothing(error) {}

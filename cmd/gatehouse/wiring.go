@@ -76,7 +76,7 @@ func buildWith(ctx context.Context, cfg config.Config, log *slog.Logger, spans s
 		OTLPEndpoint: cfg.Telemetry.OTLPEndpoint, Metrics: cfg.Telemetry.Metrics, SpanExporter: spans,
 	})
 	if err != nil {
-		return nil, fmt.Errorf("telemetry: %w", err)
+		return nil, fmt.Errorf("telemetry.otlp_endpoint: %w", err)
 	}
 	shutdownTelemetry := func() error {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
