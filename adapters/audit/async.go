@@ -27,6 +27,9 @@ type Async struct {
 }
 
 type asyncItem struct {
+	// ctx is the caller's context without its cancellation: the write
+	// outlives the request, but stays in its trace and keeps its values.
+	ctx     context.Context
 	inv     domain.ToolInvocation
 	barrier chan struct{} // set for a read barrier instead of a write
 }
@@ -54,7 +57,7 @@ func (a *Async) run() {
 			close(it.barrier)
 			continue
 		}
-		ctx, cancel := context.WithTimeout(context.Background(), writeTimeout)
+		ctx, cancel := context.WithTimeout(it.ctx, writeTimeout)
 		err := a.trail.RecordInvocation(ctx, it.inv)
 		cancel()
 		if err != nil {
@@ -74,7 +77,7 @@ func (a *Async) RecordInvocation(ctx context.Context, inv domain.ToolInvocation)
 		return a.trail.RecordInvocation(ctx, inv)
 	}
 	select {
-	case a.q <- asyncItem{inv: inv}:
+	case a.q <- asyncItem{ctx: context.WithoutCancel(ctx), inv: inv}:
 		return nil
 	case <-ctx.Done():
 		return ctx.Err()
