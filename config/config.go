@@ -251,12 +251,24 @@ type ToolRule struct {
 }
 
 type Upstream struct {
-	Name    string         `koanf:"name"`
-	Prefix  string         `koanf:"prefix"`
+	Name string `koanf:"name"`
+	// Prefix is put before every exported tool and prompt name. Unset, it
+	// is "<name>_"; set to "", names pass unchanged.
+	Prefix  *string        `koanf:"prefix"`
 	Stdio   *UpstreamStdio `koanf:"stdio"`
 	HTTP    *UpstreamHTTP  `koanf:"http"`
 	Include []string       `koanf:"include"`
 	Exclude []string       `koanf:"exclude"`
+	// Lazy defers connecting until the first MCP request that needs the
+	// upstream's features; by default it is connected at start-up.
+	Lazy bool `koanf:"lazy"`
+	// Timeout bounds each call to the upstream (default 60s).
+	Timeout time.Duration `koanf:"timeout"`
+	// MaxConcurrency caps the calls in flight to the upstream (default 8).
+	MaxConcurrency int `koanf:"max_concurrency"`
+	// ForwardCaller puts the caller's subject, client and scopes in each
+	// forwarded request's _meta, for the upstream's own audit.
+	ForwardCaller bool `koanf:"forward_caller"`
 }
 
 type UpstreamStdio struct {
@@ -264,10 +276,17 @@ type UpstreamStdio struct {
 	Args    []string          `koanf:"args"`
 	Cwd     string            `koanf:"cwd"`
 	Env     map[string]string `koanf:"env"`
+	// EnvPassthrough names variables of Gatehouse's own environment the
+	// child may see; nothing else of it is passed.
+	EnvPassthrough []string `koanf:"env_passthrough"`
 }
 
 type UpstreamHTTP struct {
-	URL               string                     `koanf:"url"`
+	URL string `koanf:"url"`
+	// Headers are sent with every request; credentials belong in
+	// bearer_env or client_credentials, which read them from the
+	// environment.
+	Headers           map[string]string          `koanf:"headers"`
 	BearerEnv         string                     `koanf:"bearer_env"`
 	ClientCredentials *UpstreamClientCredentials `koanf:"client_credentials"`
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 )
 
 // Issuer is the built-in authorization server's issuer identifier:
@@ -35,10 +36,26 @@ func (c Config) Audience() string {
 // ToolPrefix is the prefix the upstream's tools are exported under:
 // prefix, or "<name>_" when that is empty.
 func (u Upstream) ToolPrefix() string {
-	if u.Prefix != "" {
-		return u.Prefix
+	if u.Prefix != nil {
+		return *u.Prefix
 	}
 	return u.Name + "_"
+}
+
+// CallTimeout bounds one call to the upstream.
+func (u Upstream) CallTimeout() time.Duration {
+	if u.Timeout > 0 {
+		return u.Timeout
+	}
+	return 60 * time.Second
+}
+
+// Concurrency is how many calls may be in flight to the upstream at once.
+func (u Upstream) Concurrency() int {
+	if u.MaxConcurrency > 0 {
+		return u.MaxConcurrency
+	}
+	return 8
 }
 
 // SigningKeysInStore reports whether the built-in issuer keeps its private

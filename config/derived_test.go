@@ -50,7 +50,8 @@ func TestToolPrefix(t *testing.T) {
 		want string
 	}{
 		{name: "default", u: Upstream{Name: "everything"}, want: "everything_"},
-		{name: "explicit", u: Upstream{Name: "everything", Prefix: "ev."}, want: "ev."},
+		{name: "explicit", u: Upstream{Name: "everything", Prefix: ptr("ev.")}, want: "ev."},
+		{name: "none", u: Upstream{Name: "everything", Prefix: ptr("")}, want: ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -60,3 +61,5 @@ func TestToolPrefix(t *testing.T) {
 		})
 	}
 }
+
+func ptr[T any](v T) *T { return &v }

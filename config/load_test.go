@@ -159,17 +159,29 @@ tools:
 upstreams:
   - name: everything
     stdio: {command: node, args: [server.js], env: {LOG_LEVEL: info}}
+  - name: bare
+    prefix: ""
+    timeout: 5s
+    max_concurrency: 2
+    lazy: true
+    http: {url: "https://u.example/mcp", headers: {X-Tenant: t1}}
 `)
 	c := mustLoad(t, []string{"--config", file}, nil)
 	got := []any{
 		c.Auth.Builtin.AccessTokenTTL, c.Auth.Builtin.CodeTTL, c.RateLimit.Window,
 		c.Tools.Implications, c.Tools.Policy, c.Auth.Builtin.Users[0].Password.Reveal(),
 		c.Upstreams[0].Stdio.Env, c.Upstreams[0].HTTP == nil,
+		c.Upstreams[0].ToolPrefix(), c.Upstreams[0].CallTimeout(), c.Upstreams[0].Concurrency(),
+		c.Upstreams[1].ToolPrefix(), c.Upstreams[1].CallTimeout(), c.Upstreams[1].Concurrency(),
+		c.Upstreams[1].Lazy, c.Upstreams[1].HTTP.Headers,
 	}
 	want := []any{
 		5 * time.Minute, 30 * time.Second, 2 * time.Minute,
 		map[string][]string{"write": {"read"}}, []ToolRule{{Match: "db_*", Scopes: []string{"write"}}}, "pw",
 		map[string]string{"LOG_LEVEL": "info"}, true,
+		"everything_", time.Minute, 8,
+		"", 5 * time.Second, 2,
+		true, map[string]string{"X-Tenant": "t1"},
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("(-want +got):\n%s", diff)

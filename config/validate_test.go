@@ -261,7 +261,7 @@ func TestValidateRejects(t *testing.T) {
 		{"upstream duplicate prefix", production,
 			func(c *Config) {
 				s := &UpstreamStdio{Command: "node"}
-				c.Upstreams = []Upstream{{Name: "a", Stdio: s}, {Name: "b", Prefix: "a_", Stdio: s}}
+				c.Upstreams = []Upstream{{Name: "a", Stdio: s}, {Name: "b", Prefix: ptr("a_"), Stdio: s}}
 			},
 			`upstreams[1].prefix: "a_" is also the prefix of upstreams[0]`},
 		{"upstream neither transport", production, func(c *Config) { c.Upstreams = []Upstream{{Name: "a"}} },
@@ -289,6 +289,33 @@ func TestValidateRejects(t *testing.T) {
 				c.Upstreams = []Upstream{{Name: "a", Stdio: &UpstreamStdio{Command: "x"}, Include: []string{"[a"}}}
 			},
 			"upstreams[0].include[0]: invalid glob"},
+		{"upstream env passthrough", production,
+			func(c *Config) {
+				c.Upstreams = []Upstream{{Name: "a", Stdio: &UpstreamStdio{Command: "x", EnvPassthrough: []string{"OK_1", "NOT-OK"}}}}
+			},
+			`upstreams[0].stdio.env_passthrough[1]: "NOT-OK" is not a variable name`},
+		{"upstream authorization header", production,
+			func(c *Config) {
+				c.Upstreams = []Upstream{{Name: "a", HTTP: &UpstreamHTTP{URL: "https://u.example/mcp",
+					Headers: map[string]string{"authorization": "Bearer x"}}}}
+			},
+			"upstreams[0].http.headers: Authorization is set from bearer_env"},
+		{"upstream header name", production,
+			func(c *Config) {
+				c.Upstreams = []Upstream{{Name: "a", HTTP: &UpstreamHTTP{URL: "https://u.example/mcp",
+					Headers: map[string]string{"X Bad": "1"}}}}
+			},
+			`upstreams[0].http.headers: "X Bad" is not a header name`},
+		{"upstream timeout", production,
+			func(c *Config) {
+				c.Upstreams = []Upstream{{Name: "a", Stdio: &UpstreamStdio{Command: "x"}, Timeout: -time.Second}}
+			},
+			"upstreams[0].timeout: must not be negative"},
+		{"upstream concurrency", production,
+			func(c *Config) {
+				c.Upstreams = []Upstream{{Name: "a", Stdio: &UpstreamStdio{Command: "x"}, MaxConcurrency: -1}}
+			},
+			"upstreams[0].max_concurrency: must not be negative"},
 		{"audit ring size", production, func(c *Config) { c.Audit.RingSize = -1 },
 			"audit.ring_size: must not be negative"},
 	}

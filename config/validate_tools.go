@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"strings"
 
 	"gatehouse/domain"
 )
@@ -57,8 +58,19 @@ func (c Config) validateUpstreams(p *problems) {
 			if u.Stdio.Command == "" {
 				p.add(key+".stdio.command", "required")
 			}
+			for j, name := range u.Stdio.EnvPassthrough {
+				if !validEnvName(name) {
+					p.add(fmt.Sprintf("%s.stdio.env_passthrough[%d]", key, j), "%q is not a variable name", name)
+				}
+			}
 		default:
 			validateUpstreamHTTP(p, key+".http", u.HTTP)
+		}
+		if u.Timeout < 0 {
+			p.add(key+".timeout", "must not be negative")
+		}
+		if u.MaxConcurrency < 0 {
+			p.add(key+".max_concurrency", "must not be negative")
 		}
 		for j, g := range u.Include {
 			p.glob(fmt.Sprintf("%s.include[%d]", key, j), g)
@@ -74,6 +86,14 @@ func validateUpstreamHTTP(p *problems, key string, h *UpstreamHTTP) {
 		p.add(key+".url", "required")
 	} else {
 		p.httpURL(key+".url", h.URL)
+	}
+	for _, name := range slices.Sorted(maps.Keys(h.Headers)) {
+		if !validHeaderName(name) {
+			p.add(key+".headers", "%q is not a header name", name)
+		}
+		if strings.EqualFold(name, "Authorization") {
+			p.add(key+".headers", "Authorization is set from bearer_env or client_credentials, which keep the secret out of this file")
+		}
 	}
 	cc := h.ClientCredentials
 	if cc == nil {
@@ -93,4 +113,29 @@ func validateUpstreamHTTP(p *problems, key string, h *UpstreamHTTP) {
 	if cc.ClientSecretEnv == "" {
 		p.add(key+".client_credentials.client_secret_env", "required")
 	}
+}
+
+func validEnvName(s string) bool {
+	if s == "" || (s[0] >= '0' && s[0] <= '9') {
+		return false
+	}
+	for _, r := range s {
+		if r != '_' && (r < 'A' || r > 'Z') && (r < 'a' || r > 'z') && (r < '0' || r > '9') {
+			return false
+		}
+	}
+	return true
+}
+
+// validHeaderName reports whether s is an RFC 9110 token.
+func validHeaderName(s string) bool {
+	if s == "" {
+		return false
+	}
+	for _, r := range s {
+		if r > 0x7e || r <= ' ' || strings.ContainsRune("\"(),/:;<=>?@[\\]{}", r) {
+			return false
+		}
+	}
+	return true
 }

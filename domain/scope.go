@@ -130,11 +130,16 @@ type ToolRule struct {
 }
 
 // ToolPolicy decides which scopes each tool needs: the first matching rule
-// wins; a tool no rule names needs Default.
+// wins; a tool no rule names needs what ToolDefaults says for it, and
+// failing that Default.
 type ToolPolicy struct {
 	Rules        []ToolRule
 	Default      Scopes
 	Implications ScopeImplications
+	// ToolDefaults, when set, gives the scopes of tools whose requirement
+	// comes with the tool itself (an upstream server's annotations); ok is
+	// false for a tool it does not know. It must be safe for concurrent use.
+	ToolDefaults func(tool string) (scopes Scopes, ok bool)
 }
 
 // Required returns the scopes a call to the named tool needs.
@@ -144,7 +149,35 @@ func (p ToolPolicy) Required(tool string) Scopes {
 			return r.Scopes
 		}
 	}
+	if p.ToolDefaults != nil {
+		if s, ok := p.ToolDefaults(tool); ok {
+			return s
+		}
+	}
 	return p.Default
+}
+
+// ToolHints are the behaviour hints a tool declares about itself (MCP tool
+// annotations). Destructive is nil when the tool does not say.
+type ToolHints struct {
+	ReadOnly    bool
+	Destructive *bool
+}
+
+// ScopesForHints is the scope a tool needs when no rule names it and its
+// requirement is derived from its hints: a read-only tool needs read, one
+// that declares itself destructive needs admin, any other needs write. A
+// hint may be wrong, but it errs toward asking for more: only a tool that
+// claims to change nothing gets by with read.
+func ScopesForHints(h ToolHints) Scopes {
+	switch {
+	case h.ReadOnly:
+		return NewScopes("read")
+	case h.Destructive != nil && *h.Destructive:
+		return NewScopes("admin")
+	default:
+		return NewScopes("write")
+	}
 }
 
 // Allows reports whether a caller holding held may call tool, and if not the

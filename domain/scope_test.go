@@ -1,6 +1,7 @@
 package domain_test
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -293,6 +294,50 @@ func TestToolPolicyAllows(t *testing.T) {
 			}
 			if diff := cmp.Diff(tt.wantMissing, missing, emptyIsNil); diff != "" {
 				t.Errorf("Allows(%q, %q) missing mismatch (-want +got):\n%s", tt.tool, tt.held, diff)
+			}
+		})
+	}
+}
+
+func TestToolPolicyRulesOutrankToolDefaults(t *testing.T) {
+	p := domain.ToolPolicy{
+		Rules:   []domain.ToolRule{{Match: "up_get_*", Scopes: domain.ParseScopes("read:data")}},
+		Default: domain.ParseScopes("write"),
+		ToolDefaults: func(tool string) (domain.Scopes, bool) {
+			if strings.HasPrefix(tool, "up_") {
+				return domain.ParseScopes("admin"), true
+			}
+			return nil, false
+		},
+	}
+	for tool, want := range map[string]domain.Scopes{
+		"up_get_rows": {"read:data"}, // a rule names it
+		"up_drop":     {"admin"},     // the tool's own default
+		"whoami":      {"write"},     // neither: the policy default
+	} {
+		if diff := cmp.Diff(want, p.Required(tool)); diff != "" {
+			t.Errorf("Required(%q) mismatch (-want +got):\n%s", tool, diff)
+		}
+	}
+}
+
+func TestScopesForHints(t *testing.T) {
+	yes, no := true, false
+	tests := []struct {
+		name string
+		h    domain.ToolHints
+		want domain.Scopes
+	}{
+		{"read-only", domain.ToolHints{ReadOnly: true}, domain.Scopes{"read"}},
+		{"read-only wins over destructive", domain.ToolHints{ReadOnly: true, Destructive: &yes}, domain.Scopes{"read"}},
+		{"destructive", domain.ToolHints{Destructive: &yes}, domain.Scopes{"admin"}},
+		{"declared not destructive", domain.ToolHints{Destructive: &no}, domain.Scopes{"write"}},
+		{"no hints", domain.ToolHints{}, domain.Scopes{"write"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if diff := cmp.Diff(tt.want, domain.ScopesForHints(tt.h)); diff != "" {
+				t.Errorf("mismatch (-want +got):\n%s", diff)
 			}
 		})
 	}

@@ -72,6 +72,10 @@ type Deps struct {
 	JWKS func(ctx context.Context) ([]byte, error)
 	// Ready reports whether the stores are reachable.
 	Ready func(ctx context.Context) error
+	// ReadyDetails, when set, adds the state of each upstream MCP server
+	// to /readyz. An upstream that is down does not make Gatehouse unready:
+	// every replica shares it, and its tools answer with an error.
+	ReadyDetails func() map[string]string
 	// Metrics serves /metrics; nil leaves it unrouted.
 	Metrics http.Handler
 	// MCP is the Streamable HTTP handler of the MCP server; it expects the
@@ -207,7 +211,13 @@ func (s *Server) readyz(c echo.Context) error {
 			return c.JSON(http.StatusServiceUnavailable, map[string]string{"status": "unavailable"})
 		}
 	}
-	return c.JSON(http.StatusOK, map[string]string{"status": "ready"})
+	body := map[string]any{"status": "ready"}
+	if s.deps.ReadyDetails != nil {
+		if d := s.deps.ReadyDetails(); len(d) > 0 {
+			body["upstreams"] = d
+		}
+	}
+	return c.JSON(http.StatusOK, body)
 }
 
 // recoverer turns a panic into a logged 500 without a stack trace on the wire.

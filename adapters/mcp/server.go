@@ -24,6 +24,12 @@ type Config struct {
 	SessionTimeout time.Duration
 	// Tracer, when set, traces each tool's run.
 	Tracer ports.Tracer
+	// Complete, Subscribe and Unsubscribe, when set, answer
+	// completion/complete and resources/(un)subscribe, and the server
+	// declares those capabilities.
+	Complete    func(context.Context, *mcpsdk.CompleteRequest) (*mcpsdk.CompleteResult, error)
+	Subscribe   func(context.Context, *mcpsdk.SubscribeRequest) error
+	Unsubscribe func(context.Context, *mcpsdk.UnsubscribeRequest) error
 }
 
 const defaultSessionTimeout = 30 * time.Minute
@@ -59,11 +65,16 @@ func NewServer(cfg Config, gate *app.ToolGate, registrars ...func(*mcpsdk.Server
 			// still set levels; the SDK declares it by default, so do we.
 			//lint:ignore SA1019 kept for the 2025-11-25 wire
 			Logging:   &mcpsdk.LoggingCapabilities{},
-			Prompts:   &mcpsdk.PromptCapabilities{},
-			Resources: &mcpsdk.ResourceCapabilities{},
+			// Upstream servers' prompts and resources come and go; the
+			// change is announced.
+			Prompts:   &mcpsdk.PromptCapabilities{ListChanged: true},
+			Resources: &mcpsdk.ResourceCapabilities{ListChanged: true, Subscribe: cfg.Subscribe != nil},
 		},
-		Logger:       sdkLogger(log),
-		SetCacheable: setCacheable,
+		Logger:             sdkLogger(log),
+		SetCacheable:       setCacheable,
+		CompletionHandler:  cfg.Complete,
+		SubscribeHandler:   cfg.Subscribe,
+		UnsubscribeHandler: cfg.Unsubscribe,
 	})
 	for _, register := range registrars {
 		register(s.sdk)

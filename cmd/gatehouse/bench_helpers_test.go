@@ -42,7 +42,11 @@ func newBenchEnv(b *testing.B) *benchEnv {
 		b.Fatalf("build: %v", err)
 	}
 	b.Cleanup(sys.close)
-	return &benchEnv{sys: sys, edge: newEdge(sys, sys.buildTools())}
+	tools, err := sys.buildTools()
+	if err != nil {
+		b.Fatalf("buildTools: %v", err)
+	}
+	return &benchEnv{sys: sys, edge: newEdge(sys, tools)}
 }
 
 // mint issues an access token for the MCP endpoint; id makes it distinct.

@@ -5,6 +5,7 @@ import (
 
 	mcpadapter "gatehouse/adapters/mcp"
 	"gatehouse/adapters/tools/account"
+	"gatehouse/adapters/tools/upstream"
 	"gatehouse/app"
 	"gatehouse/domain"
 	"gatehouse/ports"
@@ -17,11 +18,17 @@ type toolStack struct {
 	server   *mcpadapter.Server
 	sessions *app.Sessions
 	limiter  ports.RateLimiter
+	gateway  *upstream.Gateway // nil without upstreams
 }
 
-// buildTools wires policy, rate limits, audit and the built-in tools.
-func (s *system) buildTools() *toolStack {
+// buildTools wires policy, rate limits, audit, the built-in tools and the
+// upstream servers' (which are connected by startGateway).
+func (s *system) buildTools() (*toolStack, error) {
 	cfg := s.cfg
+	gw, err := s.buildGateway()
+	if err != nil {
+		return nil, err
+	}
 	rules := make([]domain.ToolRule, 0, len(cfg.Tools.Policy))
 	for _, r := range cfg.Tools.Policy {
 		rules = append(rules, domain.ToolRule{Match: r.Match, Scopes: domain.NewScopes(r.Scopes...)})
@@ -53,14 +60,24 @@ func (s *system) buildTools() *toolStack {
 		AccessTokenTTL: cfg.Auth.Builtin.AccessTokenTTL,
 		Clock:          now,
 	}
-	srv := mcpadapter.NewServer(mcpadapter.Config{
+	mcfg := mcpadapter.Config{
 		Name:         "gatehouse",
 		Version:      version,
 		Instructions: "Gatehouse tools. Each tool needs an OAuth scope; tools/list shows only the ones your token may call.",
 		Logger:       s.log,
 		Tracer:       s.tel.Spans(),
-	}, gate, func(m *mcpsdk.Server) { account.Register(m, acc) })
+	}
+	registrars := []func(*mcpsdk.Server){func(m *mcpsdk.Server) { account.Register(m, acc) }}
+	if gw != nil {
+		// Rules name upstream tools like any other; a tool no rule names
+		// needs what its annotations imply, not the blanket default.
+		gate.Policy.ToolDefaults = gw.ToolScopes
+		mcfg.Complete, mcfg.Subscribe, mcfg.Unsubscribe = gw.Complete, gw.Subscribe, gw.Unsubscribe
+		registrars = append(registrars, gw.Register)
+	}
+	srv := mcpadapter.NewServer(mcfg, gate, registrars...)
 	return &toolStack{
+		gateway: gw,
 		gate:   gate,
 		server: srv,
 		sessions: &app.Sessions{
@@ -69,5 +86,5 @@ func (s *system) buildTools() *toolStack {
 			Clock:  now,
 		},
 		limiter: limiter,
-	}
+	}, nil
 }

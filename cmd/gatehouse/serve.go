@@ -29,7 +29,15 @@ func runServe(ctx context.Context, args, env []string, stdout, stderr io.Writer)
 	}
 	defer sys.close()
 
-	edge := newEdge(sys, sys.buildTools())
+	tools, err := sys.buildTools()
+	if err != nil {
+		return err
+	}
+	if err := tools.startGateway(ctx); err != nil {
+		return err
+	}
+	defer tools.closeGateway()
+	edge := newEdge(sys, tools)
 
 	ln, err := net.Listen("tcp", cfg.Server.Listen)
 	if err != nil {
@@ -126,6 +134,7 @@ func newEdge(sys *system, tools *toolStack) *httpedge.Server {
 		Authenticator: sys.authn,
 		JWKS:          jwks,
 		Ready:         sys.ready,
+		ReadyDetails:  tools.upstreamStatus,
 		Metrics:       sys.tel.Handler(),
 		Observe:       sys.tel.Metrics(),
 		Traces:        sys.tel,

@@ -57,7 +57,14 @@ func runStdio(ctx context.Context, args, env []string, stdin io.Reader, stdout, 
 	if _, err := authenticate(ctx); err != nil {
 		return fmt.Errorf("OAuth2 authentication failed: %w", err)
 	}
-	tools := sys.buildTools()
+	tools, err := sys.buildTools()
+	if err != nil {
+		return err
+	}
+	if err := tools.startGateway(ctx); err != nil {
+		return err
+	}
+	defer tools.closeGateway()
 	log.Info("serving MCP over stdio")
 	if err := tools.server.RunStdio(ctx, stdin, stdout, authenticate); err != nil && !errors.Is(err, context.Canceled) {
 		return err

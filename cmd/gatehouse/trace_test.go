@@ -33,7 +33,11 @@ func TestToolCallTrace(t *testing.T) {
 		t.Fatalf("build: %v", err)
 	}
 	t.Cleanup(sys.close)
-	edge := newEdge(sys, sys.buildTools())
+	tools, err := sys.buildTools()
+	if err != nil {
+		t.Fatalf("buildTools: %v", err)
+	}
+	edge := newEdge(sys, tools)
 
 	now := time.Now()
 	tok, err := sys.issuer.IssueAccessToken(t.Context(), domain.AccessTokenClaims{

@@ -29,6 +29,15 @@ const (
 	ToolAdminAuditRecent    = "admin_audit_recent"
 )
 
+// ToolNames lists every tool Register adds, so that tools from elsewhere
+// can be kept from taking their names.
+func ToolNames() []string {
+	return []string{
+		ToolWhoami, ToolGrantsList, ToolGrantsRevoke, ToolAdminClientsList, ToolAdminSessionsList,
+		ToolAdminSessionsRevoke, ToolAdminGrantsList, ToolAdminGrantsRevoke, ToolAdminAuditRecent,
+	}
+}
+
 // DefaultPolicy returns the scope rules for these tools: reading about
 // oneself needs read, changing one's grants needs write, and every admin_
 // tool needs admin.

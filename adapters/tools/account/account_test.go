@@ -2,6 +2,7 @@ package account_test
 
 import (
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
@@ -38,6 +39,9 @@ func TestToolsRegistered(t *testing.T) {
 	}
 	if diff := cmp.Diff(allTools, names); diff != "" {
 		t.Errorf("tools mismatch (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff(allTools, slices.Sorted(slices.Values(account.ToolNames()))); diff != "" {
+		t.Errorf("ToolNames() does not list what Register adds (-want +got):\n%s", diff)
 	}
 }
 

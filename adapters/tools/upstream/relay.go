@@ -1,0 +1,475 @@
+package upstream
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/modelcontextprotocol/go-sdk/jsonrpc"
+	mcpsdk "github.com/modelcontextprotocol/go-sdk/mcp"
+
+	"gatehouse/app"
+	"gatehouse/domain"
+)
+
+// MetaCallerKey is the _meta entry that carries the caller to an upstream
+// configured to receive it: {"sub", "client_id", "scope"}. Never a token.
+const MetaCallerKey = "gatehouse/caller"
+
+// call is one caller's request in flight to an upstream: where to relay
+// what the upstream sends back while it works.
+type call struct {
+	ctx     context.Context // the caller's request: notifications sent with it reach that caller
+	session *mcpsdk.ServerSession
+	token   any // the caller's progress token, if it asked for progress
+}
+
+type callKey struct{}
+
+// begin registers a call; the returned upstream context carries it, so that what
+// the SDK client runs within the call (input the upstream asks for in a
+// 2026-07-28 result) finds its caller exactly.
+func (u *upstream) begin(upCtx, callerCtx context.Context, session *mcpsdk.ServerSession, meta mcpsdk.Meta) (context.Context, *call, string) {
+	c := &call{ctx: callerCtx, session: session}
+	var upToken string
+	u.mu.Lock()
+	u.calls[c] = struct{}{}
+	if tok, ok := meta["progressToken"]; ok && tok != nil {
+		c.token = tok
+		u.nextToken++
+		upToken = "gatehouse-" + strconv.FormatUint(u.nextToken, 10)
+		u.progress[upToken] = c
+	}
+	u.mu.Unlock()
+	return context.WithValue(upCtx, callKey{}, c), c, upToken
+}
+
+func (u *upstream) end(c *call, upToken string) {
+	u.mu.Lock()
+	delete(u.calls, c)
+	if upToken != "" {
+		delete(u.progress, upToken)
+	}
+	u.mu.Unlock()
+}
+
+// callerOf finds the call a server-to-client message belongs to: the one
+// the context names, or else the only call in flight. With several in
+// flight there is no telling whose it is (stdio and legacy sessions do not
+// say), and guessing would hand one caller's exchange to another.
+func (u *upstream) callerOf(ctx context.Context) (*call, error) {
+	if c, ok := ctx.Value(callKey{}).(*call); ok {
+		return c, nil
+	}
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	if len(u.calls) == 1 {
+		for c := range u.calls {
+			return c, nil
+		}
+	}
+	if len(u.calls) == 0 {
+		return nil, fmt.Errorf("gatehouse: no call to upstream %q is in progress to relay this to", u.cfg.Name)
+	}
+	return nil, fmt.Errorf("gatehouse: %d calls to upstream %q are in progress, so this cannot be relayed to one caller", len(u.calls), u.cfg.Name)
+}
+
+// callTool forwards a call to the upstream's tool original.
+func (u *upstream) callTool(original string) mcpsdk.ToolHandler {
+	return func(ctx context.Context, req *mcpsdk.CallToolRequest) (*mcpsdk.CallToolResult, error) {
+		var args any
+		var meta mcpsdk.Meta
+		if req.Params != nil {
+			if len(req.Params.Arguments) > 0 {
+				args = req.Params.Arguments
+			}
+			meta = req.Params.Meta
+		}
+		var res *mcpsdk.CallToolResult
+		err := u.forward(ctx, req.Session, meta, func(ctx context.Context, cs *mcpsdk.ClientSession, m mcpsdk.Meta) error {
+			var err error
+			res, err = cs.CallTool(ctx, &mcpsdk.CallToolParams{Name: original, Arguments: args, Meta: m})
+			return err
+		})
+		var ue *unavailableError
+		if errors.As(err, &ue) {
+			// A tool error, not a protocol error: the model sees why and
+			// may try again later.
+			return &mcpsdk.CallToolResult{IsError: true, Content: []mcpsdk.Content{&mcpsdk.TextContent{Text: ue.Error()}}}, nil
+		}
+		return res, err
+	}
+}
+
+func (u *upstream) getPrompt(original string) mcpsdk.PromptHandler {
+	return func(ctx context.Context, req *mcpsdk.GetPromptRequest) (*mcpsdk.GetPromptResult, error) {
+		if err := u.g.mayRead(ctx); err != nil {
+			return nil, err
+		}
+		params := *req.Params
+		params.Name = original
+		var res *mcpsdk.GetPromptResult
+		err := u.forward(ctx, req.Session, req.Params.Meta, func(ctx context.Context, cs *mcpsdk.ClientSession, m mcpsdk.Meta) error {
+			var err error
+			params.Meta = m
+			res, err = cs.GetPrompt(ctx, &params)
+			return err
+		})
+		return res, protocolError(err)
+	}
+}
+
+func (u *upstream) readResource(ctx context.Context, req *mcpsdk.ReadResourceRequest) (*mcpsdk.ReadResourceResult, error) {
+	if err := u.g.mayRead(ctx); err != nil {
+		return nil, err
+	}
+	params := *req.Params
+	var res *mcpsdk.ReadResourceResult
+	err := u.forward(ctx, req.Session, req.Params.Meta, func(ctx context.Context, cs *mcpsdk.ClientSession, m mcpsdk.Meta) error {
+		var err error
+		params.Meta = m
+		res, err = cs.ReadResource(ctx, &params)
+		return err
+	})
+	return res, protocolError(err)
+}
+
+// unavailableError says the upstream could not take or finish the call.
+type unavailableError struct{ msg string }
+
+func (e *unavailableError) Error() string { return e.msg }
+
+// forward runs one request to the upstream: within its timeout and
+// concurrency limit, registered for relaying, and with the caller's _meta
+// minus what is the caller's own business.
+func (u *upstream) forward(ctx context.Context, session *mcpsdk.ServerSession, meta mcpsdk.Meta,
+	do func(context.Context, *mcpsdk.ClientSession, mcpsdk.Meta) error) error {
+	cs, err := u.current()
+	if err != nil {
+		return &unavailableError{msg: err.Error()}
+	}
+	// The upstream request gets a context of its own, ended by the caller
+	// or the timeout: the caller's carries values the SDK's HTTP server put
+	// there (the caller's protocol version), which its HTTP client would
+	// take for its own.
+	upCtx, cancel := context.WithTimeout(u.g.runCtx(), u.cfg.Timeout)
+	defer cancel()
+	defer context.AfterFunc(ctx, cancel)()
+	select {
+	case u.sem <- struct{}{}:
+		defer func() { <-u.sem }()
+	case <-upCtx.Done():
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		return &unavailableError{msg: fmt.Sprintf("upstream %q is busy: %d calls already in progress for %s", u.cfg.Name, cap(u.sem), u.cfg.Timeout)}
+	}
+	upCtx, c, upToken := u.begin(upCtx, ctx, session, meta)
+	defer u.end(c, upToken)
+	u.mu.Lock()
+	order := u.order
+	u.mu.Unlock()
+	err = do(upCtx, cs, u.upstreamMeta(ctx, cs, meta, upToken))
+	if order != nil {
+		order.barrier(upCtx)
+	}
+	if err == nil {
+		return nil
+	}
+	return u.failure(ctx, upCtx, cs, err)
+}
+
+// failure classifies an error from the upstream. The upstream's own
+// JSON-RPC errors pass through; a timeout, a full queue or a broken
+// connection become an unavailableError naming the upstream.
+func (u *upstream) failure(ctx, upCtx context.Context, cs *mcpsdk.ClientSession, err error) error {
+	var wire *jsonrpc.Error
+	switch {
+	case ctx.Err() != nil:
+		return ctx.Err() // the caller went away
+	case upCtx.Err() != nil && u.g.runCtx().Err() == nil:
+		return &unavailableError{msg: fmt.Sprintf("upstream %q did not answer within %s", u.cfg.Name, u.cfg.Timeout)}
+	case errors.As(err, &wire):
+		return err
+	case errors.Is(err, mcpsdk.ErrConnectionClosed):
+		return &unavailableError{msg: fmt.Sprintf("upstream %q is unavailable (connection lost); reconnecting", u.cfg.Name)}
+	default:
+		// Anything else is the transport failing this request. If the
+		// upstream no longer answers at all, start again with a new
+		// connection; if it does, only this request was lost (an HTTP
+		// response stream cut short).
+		if !u.alive(cs) {
+			u.lost(cs, err)
+			return &unavailableError{msg: fmt.Sprintf("upstream %q is unavailable (%v); reconnecting", u.cfg.Name, err)}
+		}
+		return &unavailableError{msg: fmt.Sprintf("upstream %q did not complete the request (%v)", u.cfg.Name, err)}
+	}
+}
+
+// alive pings the upstream, briefly.
+func (u *upstream) alive(cs *mcpsdk.ClientSession) bool {
+	ctx, cancel := context.WithTimeout(u.g.runCtx(), min(u.cfg.Timeout, 5*time.Second))
+	defer cancel()
+	return cs.Ping(ctx, nil) == nil
+}
+
+// protocolError turns an unavailable upstream into a JSON-RPC error for
+// requests that have no tool-error form.
+func protocolError(err error) error {
+	var ue *unavailableError
+	if errors.As(err, &ue) {
+		return &jsonrpc.Error{Code: codeUpstreamUnavailable, Message: ue.Error()}
+	}
+	return err
+}
+
+// codeUpstreamUnavailable follows Gatehouse's own refusal codes (-32010…).
+const codeUpstreamUnavailable = -32014
+
+// upstreamMeta is the _meta sent upstream: the caller's, without protocol
+// keys the SDK client sets itself, with Gatehouse's progress token in
+// place of the caller's, a log level for 2026-07-28 sessions (each
+// caller's own level filters the relayed messages), and the caller when
+// configured.
+func (u *upstream) upstreamMeta(ctx context.Context, cs *mcpsdk.ClientSession, in mcpsdk.Meta, upToken string) mcpsdk.Meta {
+	out := mcpsdk.Meta{}
+	for k, v := range in {
+		if k == "progressToken" || k == MetaCallerKey || strings.HasPrefix(k, "io.modelcontextprotocol/") {
+			continue
+		}
+		out[k] = v
+	}
+	if upToken != "" {
+		out["progressToken"] = upToken
+	}
+	if modern(cs) {
+		out[mcpsdk.MetaKeyLogLevel] = "debug"
+	}
+	if u.cfg.ForwardCaller {
+		if c, ok := app.CallerFrom(ctx); ok {
+			out[MetaCallerKey] = map[string]any{
+				"sub":       c.Principal.Subject,
+				"client_id": c.Principal.ClientID,
+				"scope":     c.Principal.Scopes.String(),
+			}
+		}
+	}
+	if len(out) == 0 {
+		return nil
+	}
+	return out
+}
+
+// relayProgress sends the upstream's progress to the caller that asked for
+// it, under the caller's own token.
+func (u *upstream) relayProgress(_ context.Context, req *mcpsdk.ProgressNotificationClientRequest) {
+	defer u.relayed()
+	p := req.Params
+	if p == nil {
+		return
+	}
+	u.mu.Lock()
+	c := u.progress[fmt.Sprint(p.ProgressToken)]
+	u.mu.Unlock()
+	if c == nil || c.session == nil {
+		return
+	}
+	out := *p
+	out.ProgressToken = c.token
+	if err := c.session.NotifyProgress(c.ctx, &out); err != nil {
+		u.log.Debug("progress not relayed", "error", err)
+	}
+}
+
+// relayLog sends a log message to the caller whose call it belongs to;
+// Gatehouse's own log keeps every message.
+func (u *upstream) relayLog(ctx context.Context, req *mcpsdk.LoggingMessageRequest) {
+	defer u.relayed()
+	p := req.Params
+	if p == nil {
+		return
+	}
+	data, _ := json.Marshal(p.Data)
+	u.log.Debug("upstream log message", "level", p.Level, "logger", p.Logger, "data", string(data))
+	c, err := u.callerOf(ctx)
+	if err != nil || c.session == nil {
+		u.log.Debug("log message not relayed", "error", err)
+		return
+	}
+	if err := c.session.Log(c.ctx, p); err != nil {
+		u.log.Debug("log message not relayed", "error", err)
+	}
+}
+
+// relaySampling asks the calling client to sample, when it can.
+func (u *upstream) relaySampling(ctx context.Context, req *mcpsdk.CreateMessageRequest) (*mcpsdk.CreateMessageResult, error) {
+	c, err := u.callerOf(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if c.session == nil {
+		return nil, errors.New("gatehouse: the calling client cannot be asked to sample")
+	}
+	return c.session.CreateMessage(c.ctx, req.Params)
+}
+
+// relayElicitation asks the calling client's user, when it can.
+func (u *upstream) relayElicitation(ctx context.Context, req *mcpsdk.ElicitRequest) (*mcpsdk.ElicitResult, error) {
+	c, err := u.callerOf(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if c.session == nil {
+		return nil, errors.New("gatehouse: the calling client cannot be asked for input")
+	}
+	var kept *mcpsdk.ElicitResult
+	res, err := c.session.Elicit(context.WithValue(c.ctx, elicitResultKey{}, &kept), req.Params)
+	if err != nil && kept != nil {
+		// The SDK checks the answer against the form after the caller gave
+		// it, and knows fewer forms than clients do (titled multi-select
+		// enums). The upstream asked and judges the answer: it gets it.
+		return kept, nil
+	}
+	return res, err
+}
+
+type elicitResultKey struct{}
+
+// keepElicitResult is a sending middleware on Gatehouse's server that keeps
+// a relayed elicitation's answer as the caller sent it; see relayElicitation.
+func keepElicitResult(next mcpsdk.MethodHandler) mcpsdk.MethodHandler {
+	return func(ctx context.Context, method string, req mcpsdk.Request) (mcpsdk.Result, error) {
+		res, err := next(ctx, method, req)
+		if slot, ok := ctx.Value(elicitResultKey{}).(**mcpsdk.ElicitResult); ok && err == nil {
+			if er, ok := res.(*mcpsdk.ElicitResult); ok {
+				*slot = er
+			}
+		}
+		return res, err
+	}
+}
+
+// relayResourceUpdated tells Gatehouse's subscribers that a resource
+// changed.
+func (u *upstream) relayResourceUpdated(ctx context.Context, req *mcpsdk.ResourceUpdatedNotificationRequest) {
+	srv := u.g.mcpServer()
+	if srv == nil || req.Params == nil {
+		return
+	}
+	if err := srv.ResourceUpdated(u.g.runCtx(), req.Params); err != nil {
+		u.log.Debug("resource update not relayed", "error", err)
+	}
+}
+
+// mayRead checks the caller may read upstream resources and prompts.
+func (g *Gateway) mayRead(ctx context.Context) error {
+	c, ok := app.CallerFrom(ctx)
+	if !ok {
+		return &jsonrpc.Error{Code: codeInsufficientScope, Message: "authentication required"}
+	}
+	if g.opts.Implications.Satisfies(c.Principal.Scopes, g.opts.ReadScopes) {
+		return nil
+	}
+	data, _ := json.Marshal(map[string]any{"error": domain.CodeInsufficientScope, "scope": g.opts.ReadScopes.String()})
+	return &jsonrpc.Error{
+		Code:    codeInsufficientScope,
+		Message: fmt.Sprintf("%s: upstream resources and prompts need scope %s", domain.CodeInsufficientScope, g.opts.ReadScopes),
+		Data:    data,
+	}
+}
+
+// codeInsufficientScope is Gatehouse's refusal code for a missing scope.
+const codeInsufficientScope = -32011
+
+// Complete forwards completion/complete to the upstream that owns the
+// prompt or resource template named in the reference.
+func (g *Gateway) Complete(ctx context.Context, req *mcpsdk.CompleteRequest) (*mcpsdk.CompleteResult, error) {
+	if err := g.mayRead(ctx); err != nil {
+		return nil, err
+	}
+	if req.Params == nil || req.Params.Ref == nil {
+		return nil, &jsonrpc.Error{Code: jsonrpc.CodeInvalidParams, Message: "missing ref"}
+	}
+	params := *req.Params
+	ref := *req.Params.Ref
+	var u *upstream
+	switch ref.Type {
+	case "ref/prompt":
+		if u = g.ownerOfName(ref.Name); u != nil {
+			original, ok := u.originalPrompt(ref.Name)
+			if !ok {
+				u = nil
+			}
+			ref.Name = original
+		}
+	case "ref/resource":
+		u = g.ownerOfURI(ref.URI)
+	}
+	if u == nil {
+		return &mcpsdk.CompleteResult{Completion: mcpsdk.CompletionResultDetails{Values: []string{}}}, nil
+	}
+	params.Ref = &ref
+	var res *mcpsdk.CompleteResult
+	err := u.forward(ctx, req.Session, req.Params.Meta, func(ctx context.Context, cs *mcpsdk.ClientSession, m mcpsdk.Meta) error {
+		var err error
+		params.Meta = m
+		res, err = cs.Complete(ctx, &params)
+		return err
+	})
+	return res, protocolError(err)
+}
+
+// Subscribe forwards resources/subscribe to the upstream that owns the
+// URI. The upstream sees one subscriber, Gatehouse, however many callers
+// subscribe: it is asked on the first and released on the last (Gatehouse's
+// own server keeps who is subscribed to what).
+func (g *Gateway) Subscribe(ctx context.Context, req *mcpsdk.SubscribeRequest) error {
+	return g.subscription(ctx, req.Session, req.Params.URI, req.Params.Meta, +1)
+}
+
+// Unsubscribe forwards resources/unsubscribe; see Subscribe.
+func (g *Gateway) Unsubscribe(ctx context.Context, req *mcpsdk.UnsubscribeRequest) error {
+	return g.subscription(ctx, req.Session, req.Params.URI, req.Params.Meta, -1)
+}
+
+func (g *Gateway) subscription(ctx context.Context, session *mcpsdk.ServerSession, uri string, meta mcpsdk.Meta, delta int) error {
+	if err := g.mayRead(ctx); err != nil {
+		return err
+	}
+	u := g.ownerOfURI(uri)
+	if u == nil {
+		return &jsonrpc.Error{Code: jsonrpc.CodeInvalidParams, Message: "unknown resource " + uri}
+	}
+	g.subMu.Lock()
+	defer g.subMu.Unlock()
+	n := g.subscribers[uri]
+	if (delta > 0 && n > 0) || (delta < 0 && n != 1) {
+		g.subscribers[uri] = max(n+delta, 0)
+		return nil
+	}
+	err := u.forward(ctx, session, meta, func(ctx context.Context, cs *mcpsdk.ClientSession, m mcpsdk.Meta) error {
+		if delta > 0 {
+			return cs.Subscribe(ctx, &mcpsdk.SubscribeParams{URI: uri, Meta: m})
+		}
+		return cs.Unsubscribe(ctx, &mcpsdk.UnsubscribeParams{URI: uri, Meta: m})
+	})
+	if err != nil {
+		return protocolError(err)
+	}
+	g.subscribers[uri] = n + delta
+	return nil
+}
+
+// relayed counts a relayable notification as handled; see relayOrder.
+func (u *upstream) relayed() {
+	u.mu.Lock()
+	order := u.order
+	u.mu.Unlock()
+	if order != nil {
+		order.done()
+	}
+}
