@@ -269,6 +269,10 @@ type Upstream struct {
 	// ForwardCaller puts the caller's subject, client and scopes in each
 	// forwarded request's _meta, for the upstream's own audit.
 	ForwardCaller bool `koanf:"forward_caller"`
+	// Protocol is the MCP revision spoken to the upstream: 2025-11-25 (the
+	// default) or 2026-07-28. An HTTP upstream also gets a 2026-07-28
+	// session for callers of that revision when it speaks it.
+	Protocol string `koanf:"protocol"`
 }
 
 type UpstreamStdio struct {

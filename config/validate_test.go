@@ -311,6 +311,11 @@ func TestValidateRejects(t *testing.T) {
 				c.Upstreams = []Upstream{{Name: "a", Stdio: &UpstreamStdio{Command: "x"}, Timeout: -time.Second}}
 			},
 			"upstreams[0].timeout: must not be negative"},
+		{"upstream protocol", production,
+			func(c *Config) {
+				c.Upstreams = []Upstream{{Name: "a", Stdio: &UpstreamStdio{Command: "x"}, Protocol: "2025-06-18"}}
+			},
+			`upstreams[0].protocol: must be one of 2025-11-25, 2026-07-28, not "2025-06-18"`},
 		{"upstream concurrency", production,
 			func(c *Config) {
 				c.Upstreams = []Upstream{{Name: "a", Stdio: &UpstreamStdio{Command: "x"}, MaxConcurrency: -1}}

@@ -69,6 +69,9 @@ func (c Config) validateUpstreams(p *problems) {
 		if u.Timeout < 0 {
 			p.add(key+".timeout", "must not be negative")
 		}
+		if u.Protocol != "" {
+			p.oneOf(key+".protocol", u.Protocol, "2025-11-25", "2026-07-28")
+		}
 		if u.MaxConcurrency < 0 {
 			p.add(key+".max_concurrency", "must not be negative")
 		}

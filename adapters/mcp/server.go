@@ -64,7 +64,7 @@ func NewServer(cfg Config, gate *app.ToolGate, registrars ...func(*mcpsdk.Server
 			// Logging is deprecated from 2026-07-28 but 2025-11-25 clients
 			// still set levels; the SDK declares it by default, so do we.
 			//lint:ignore SA1019 kept for the 2025-11-25 wire
-			Logging:   &mcpsdk.LoggingCapabilities{},
+			Logging: &mcpsdk.LoggingCapabilities{},
 			// Upstream servers' prompts and resources come and go; the
 			// change is announced.
 			Prompts:   &mcpsdk.PromptCapabilities{ListChanged: true},

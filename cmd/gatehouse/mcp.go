@@ -78,8 +78,8 @@ func (s *system) buildTools() (*toolStack, error) {
 	srv := mcpadapter.NewServer(mcfg, gate, registrars...)
 	return &toolStack{
 		gateway: gw,
-		gate:   gate,
-		server: srv,
+		gate:    gate,
+		server:  srv,
 		sessions: &app.Sessions{
 			Config: app.SessionConfig{TTL: cfg.Sessions.TTL, MaxPerUser: cfg.Sessions.MaxPerUser, Sliding: cfg.Sessions.Sliding, MaxAge: cfg.Sessions.MaxAge},
 			Store:  s.stores.Sessions,

@@ -39,6 +39,10 @@ func (s *system) buildGateway() (*upstream.Gateway, error) {
 			Timeout:        u.CallTimeout(),
 			MaxConcurrency: u.Concurrency(),
 			ForwardCaller:  u.ForwardCaller,
+			// A second HTTP connection reaches the same server; a second
+			// child process would be another server.
+			SessionPerEra: u.HTTP != nil,
+			Protocol:      u.Protocol,
 		})
 	}
 	return upstream.New(ups, upstream.Options{

@@ -120,8 +120,12 @@ func HTTP(spec HTTPSpec) Connector {
 		rt = &oauth2.Transport{Source: oauth2.ReuseTokenSource(nil, src), Base: rt}
 	}
 	client := &http.Client{Transport: rt}
-	return func(context.Context, *slog.Logger) (mcpsdk.Transport, error) {
-		return &mcpsdk.StreamableClientTransport{Endpoint: spec.URL, HTTPClient: client}, nil
+	return func(ctx context.Context, _ *slog.Logger) (mcpsdk.Transport, error) {
+		hc := client
+		if order := orderFrom(ctx); order != nil {
+			hc = &http.Client{Transport: &countingTransport{base: rt, order: order}}
+		}
+		return &mcpsdk.StreamableClientTransport{Endpoint: spec.URL, HTTPClient: hc}, nil
 	}
 }
 

@@ -43,6 +43,15 @@ type Config struct {
 	MaxConcurrency int
 	// ForwardCaller puts the caller's identity in each request's _meta.
 	ForwardCaller bool
+	// Protocol is the revision of the (first) session: "2025-11-25" when
+	// empty, or "2026-07-28".
+	Protocol string
+	// SessionPerEra opens a second, 2026-07-28 session when the upstream
+	// speaks that revision, for callers that do: their input-required
+	// results then pass through as the upstream wrote them. It needs a
+	// transport where a second connection reaches the same server (HTTP,
+	// not a second child process).
+	SessionPerEra bool
 }
 
 // Options are the gateway's settings shared by all upstreams.
@@ -81,6 +90,9 @@ type Gateway struct {
 
 	subMu       sync.Mutex
 	subscribers map[string]int // resource URI → Gatehouse sessions subscribed
+
+	exMu      sync.Mutex
+	exchanges map[string]*exchange // by requestState
 }
 
 // New prepares the gateway; nothing is started until Start.
@@ -106,6 +118,7 @@ func New(cfgs []Config, opts Options) *Gateway {
 		ctx:      context.Background(),
 
 		subscribers: map[string]int{},
+		exchanges:   map[string]*exchange{},
 	}
 	for _, n := range opts.Reserved {
 		g.reserved[n] = true

@@ -1,5 +1,7 @@
 package upstream_test
 
+//lint:file-ignore SA1019 sampling, roots and logging are deprecated from 2026-07-28 but still carried for 2025-11-25 peers, which the gateway relays
+
 import (
 	"context"
 	"encoding/json"
@@ -247,12 +249,10 @@ func TestProgressAndLogMessagesReachTheCaller(t *testing.T) {
 					return nil, err
 				}
 			}
-			//lint:ignore SA1019 the 2025-11-25 wire still carries log messages
 			_ = req.Session.Log(ctx, &mcpsdk.LoggingMessageParams{Level: "info", Data: "working"})
 			return &mcpsdk.CallToolResult{Content: []mcpsdk.Content{&mcpsdk.TextContent{Text: "ok"}}}, nil
 		})
 	f := startFront(t, []upstream.Config{cfg("u", up)}, frontOptions{})
-	//lint:ignore SA1019 the 2025-11-25 wire still sets levels
 	if err := f.client.SetLoggingLevel(t.Context(), &mcpsdk.SetLoggingLevelParams{Level: "info"}); err != nil {
 		t.Fatal(err)
 	}
@@ -286,7 +286,6 @@ func TestSamplingAndElicitationAreRelayedToTheCaller(t *testing.T) {
 	up := newFakeUpstream(nil)
 	up.server.AddTool(&mcpsdk.Tool{Name: "ask", InputSchema: map[string]any{"type": "object"}},
 		func(ctx context.Context, req *mcpsdk.CallToolRequest) (*mcpsdk.CallToolResult, error) {
-			//lint:ignore SA1019 sampling still reaches 2025-11-25 clients
 			s, err := req.Session.CreateMessage(ctx, &mcpsdk.CreateMessageParams{
 				Messages:  []*mcpsdk.SamplingMessage{{Role: "user", Content: &mcpsdk.TextContent{Text: "2+2?"}}},
 				MaxTokens: 5,
@@ -305,7 +304,6 @@ func TestSamplingAndElicitationAreRelayedToTheCaller(t *testing.T) {
 			}}}, nil
 		})
 	f := startFront(t, []upstream.Config{cfg("u", up)}, frontOptions{client: &mcpsdk.ClientOptions{
-		//lint:ignore SA1019 sampling still reaches 2025-11-25 clients
 		CreateMessageHandler: func(context.Context, *mcpsdk.CreateMessageRequest) (*mcpsdk.CreateMessageResult, error) {
 			return &mcpsdk.CreateMessageResult{Role: "assistant", Model: "m", Content: &mcpsdk.TextContent{Text: "4"}}, nil
 		},
@@ -323,7 +321,6 @@ func TestSamplingWithoutACapableCallerIsAClearError(t *testing.T) {
 	up := newFakeUpstream(nil)
 	up.server.AddTool(&mcpsdk.Tool{Name: "ask", InputSchema: map[string]any{"type": "object"}},
 		func(ctx context.Context, req *mcpsdk.CallToolRequest) (*mcpsdk.CallToolResult, error) {
-			//lint:ignore SA1019 sampling still reaches 2025-11-25 clients
 			_, err := req.Session.CreateMessage(ctx, &mcpsdk.CreateMessageParams{
 				Messages: []*mcpsdk.SamplingMessage{{Role: "user", Content: &mcpsdk.TextContent{Text: "?"}}},
 			})

@@ -1,5 +1,7 @@
 package upstream_test
 
+//lint:file-ignore SA1019 sampling, roots and logging are deprecated from 2026-07-28 but still carried for 2025-11-25 peers, which the gateway relays
+
 import (
 	"context"
 	"log/slog"
@@ -160,7 +162,6 @@ func startFront(t *testing.T, cfgs []upstream.Config, o frontOptions) *front {
 		f.progress = append(f.progress, r.Params)
 		f.mu.Unlock()
 	}
-	//lint:ignore SA1019 the 2025-11-25 wire still carries log messages
 	opts.LoggingMessageHandler = func(_ context.Context, r *mcpsdk.LoggingMessageRequest) {
 		f.mu.Lock()
 		f.logs = append(f.logs, r.Params)

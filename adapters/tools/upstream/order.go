@@ -1,7 +1,13 @@
 package upstream
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -51,6 +57,135 @@ func (o *relayOrder) barrier(ctx context.Context) {
 }
 
 func (o *relayOrder) done() { o.relayed.Add(1) }
+
+// transport opens a connection whose relayable notifications are counted
+// into order. The SDK's Streamable HTTP connection must not be wrapped (it
+// learns the negotiated session through a method only the SDK can call);
+// there the HTTP connector counts as it reads the event streams.
+func (u *upstream) transport(ctx context.Context, order *relayOrder) (mcpsdk.Transport, error) {
+	t, err := u.cfg.Connect(context.WithValue(ctx, orderKey{}, order), u.log)
+	if err != nil {
+		return nil, err
+	}
+	if _, ok := t.(*mcpsdk.StreamableClientTransport); ok {
+		return t, nil
+	}
+	return &orderedTransport{Transport: t, order: order}, nil
+}
+
+type orderKey struct{}
+
+func orderFrom(ctx context.Context) *relayOrder {
+	o, _ := ctx.Value(orderKey{}).(*relayOrder)
+	return o
+}
+
+// sseCounter counts the relayable notifications in a Streamable HTTP
+// event stream as the SDK reads its bytes, which is before it reads the
+// response that follows them.
+type sseCounter struct {
+	io.ReadCloser
+	order *relayOrder
+	line  []byte
+	data  []byte
+}
+
+func (s *sseCounter) Read(p []byte) (int, error) {
+	n, err := s.ReadCloser.Read(p)
+	for _, b := range p[:n] {
+		if b != '\n' {
+			s.line = append(s.line, b)
+			continue
+		}
+		s.endLine()
+	}
+	return n, err
+}
+
+func (s *sseCounter) endLine() {
+	line := bytes.TrimSuffix(s.line, []byte("\r"))
+	s.line = s.line[:0]
+	switch {
+	case len(line) == 0: // the event ends
+		if len(s.data) > 0 {
+			var msg struct {
+				Method string          `json:"method"`
+				ID     json.RawMessage `json:"id"`
+			}
+			if json.Unmarshal(s.data, &msg) == nil && msg.ID == nil && relayable(msg.Method) {
+				s.order.read.Add(1)
+			}
+		}
+		s.data = s.data[:0]
+	case bytes.HasPrefix(line, []byte("data:")):
+		if len(s.data) > 0 {
+			s.data = append(s.data, '\n')
+		}
+		s.data = append(s.data, bytes.TrimPrefix(bytes.TrimPrefix(line, []byte("data:")), []byte(" "))...)
+	}
+}
+
+// countingTransport puts an sseCounter on every event stream.
+type countingTransport struct {
+	base  http.RoundTripper
+	order *relayOrder
+}
+
+func (t *countingTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	res, err := t.base.RoundTrip(r)
+	if err != nil {
+		return res, err
+	}
+	if strings.HasPrefix(res.Header.Get("Content-Type"), "text/event-stream") {
+		res.Body = &sseCounter{ReadCloser: res.Body, order: t.order}
+	}
+	if slot, ok := r.Context().Value(wireErrorKey{}).(*wireError); ok && res.StatusCode >= 400 &&
+		strings.HasPrefix(res.Header.Get("Content-Type"), "application/json") {
+		keepWireError(res, slot)
+	}
+	return res, err
+}
+
+// A 2026-07-28 server answers some JSON-RPC errors with an HTTP error
+// status; the SDK client then keeps only their code, and the data (which
+// capabilities were missing) would not reach the caller. wireError keeps
+// the whole error of a request, read from the response body.
+type wireError struct {
+	mu  sync.Mutex
+	err *jsonrpc.Error
+}
+
+type wireErrorKey struct{}
+
+const maxWireError = 64 << 10
+
+func keepWireError(res *http.Response, slot *wireError) {
+	body, err := io.ReadAll(io.LimitReader(res.Body, maxWireError))
+	_ = res.Body.Close()
+	res.Body = io.NopCloser(bytes.NewReader(body))
+	if err != nil {
+		return
+	}
+	var msg struct {
+		Error *jsonrpc.Error `json:"error"`
+	}
+	if json.Unmarshal(body, &msg) == nil && msg.Error != nil {
+		slot.mu.Lock()
+		slot.err = msg.Error
+		slot.mu.Unlock()
+	}
+}
+
+// upstreamError is the error the upstream sent for err, whole, when an HTTP
+// status stood in for it.
+func (w *wireError) upstreamError(err *jsonrpc.Error) *jsonrpc.Error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.err != nil && w.err.Code == err.Code {
+		return w.err
+	}
+	return err
+}
 
 // orderedTransport counts relayable notifications as the SDK reads them.
 type orderedTransport struct {

@@ -1,5 +1,7 @@
 package upstream
 
+//lint:file-ignore SA1019 sampling, roots and logging are deprecated from 2026-07-28 but still carried for 2025-11-25 peers, which the gateway relays
+
 import (
 	"context"
 	"encoding/json"
@@ -23,9 +25,10 @@ const MetaCallerKey = "gatehouse/caller"
 // call is one caller's request in flight to an upstream: where to relay
 // what the upstream sends back while it works.
 type call struct {
-	ctx     context.Context // the caller's request: notifications sent with it reach that caller
-	session *mcpsdk.ServerSession
-	token   any // the caller's progress token, if it asked for progress
+	ctx      context.Context // the caller's request: notifications sent with it reach that caller
+	session  *mcpsdk.ServerSession
+	token    any       // the caller's progress token, if it asked for progress
+	exchange *exchange // for a 2026-07-28 caller: where the upstream's questions go
 }
 
 type callKey struct{}
@@ -35,6 +38,7 @@ type callKey struct{}
 // 2026-07-28 result) finds its caller exactly.
 func (u *upstream) begin(upCtx, callerCtx context.Context, session *mcpsdk.ServerSession, meta mcpsdk.Meta) (context.Context, *call, string) {
 	c := &call{ctx: callerCtx, session: session}
+	c.exchange, _ = callerCtx.Value(exchangeKey{}).(*exchange)
 	var upToken string
 	u.mu.Lock()
 	u.calls[c] = struct{}{}
@@ -83,18 +87,27 @@ func (u *upstream) callTool(original string) mcpsdk.ToolHandler {
 	return func(ctx context.Context, req *mcpsdk.CallToolRequest) (*mcpsdk.CallToolResult, error) {
 		var args any
 		var meta mcpsdk.Meta
+		var state string
+		var responses mcpsdk.InputResponseMap
 		if req.Params != nil {
 			if len(req.Params.Arguments) > 0 {
 				args = req.Params.Arguments
 			}
-			meta = req.Params.Meta
+			meta, state, responses = req.Params.Meta, req.Params.RequestState, req.Params.InputResponses
 		}
 		var res *mcpsdk.CallToolResult
-		err := u.forward(ctx, req.Session, meta, func(ctx context.Context, cs *mcpsdk.ClientSession, m mcpsdk.Meta) error {
+		inputs, next, err := u.run(ctx, req.Session, "tool "+original, meta, state, responses, func(ctx context.Context, cs *mcpsdk.ClientSession, m mcpsdk.Meta) error {
 			var err error
-			res, err = cs.CallTool(ctx, &mcpsdk.CallToolParams{Name: original, Arguments: args, Meta: m})
+			p := &mcpsdk.CallToolParams{Name: original, Arguments: args, Meta: m}
+			if modern(cs) {
+				p.InputResponses, p.RequestState = responses, state
+			}
+			res, err = cs.CallTool(ctx, p)
 			return err
 		})
+		if inputs != nil {
+			return &mcpsdk.CallToolResult{InputRequests: inputs, RequestState: next}, nil
+		}
 		var ue *unavailableError
 		if errors.As(err, &ue) {
 			// A tool error, not a protocol error: the model sees why and
@@ -112,13 +125,21 @@ func (u *upstream) getPrompt(original string) mcpsdk.PromptHandler {
 		}
 		params := *req.Params
 		params.Name = original
+		params.RequestState, params.InputResponses = "", nil
 		var res *mcpsdk.GetPromptResult
-		err := u.forward(ctx, req.Session, req.Params.Meta, func(ctx context.Context, cs *mcpsdk.ClientSession, m mcpsdk.Meta) error {
-			var err error
-			params.Meta = m
-			res, err = cs.GetPrompt(ctx, &params)
-			return err
-		})
+		inputs, next, err := u.run(ctx, req.Session, "prompt "+original, req.Params.Meta, req.Params.RequestState, req.Params.InputResponses,
+			func(ctx context.Context, cs *mcpsdk.ClientSession, m mcpsdk.Meta) error {
+				var err error
+				params.Meta = m
+				if modern(cs) {
+					params.InputResponses, params.RequestState = req.Params.InputResponses, req.Params.RequestState
+				}
+				res, err = cs.GetPrompt(ctx, &params)
+				return err
+			})
+		if inputs != nil {
+			return &mcpsdk.GetPromptResult{InputRequests: inputs, RequestState: next}, nil
+		}
 		return res, protocolError(err)
 	}
 }
@@ -128,13 +149,21 @@ func (u *upstream) readResource(ctx context.Context, req *mcpsdk.ReadResourceReq
 		return nil, err
 	}
 	params := *req.Params
+	params.RequestState, params.InputResponses = "", nil
 	var res *mcpsdk.ReadResourceResult
-	err := u.forward(ctx, req.Session, req.Params.Meta, func(ctx context.Context, cs *mcpsdk.ClientSession, m mcpsdk.Meta) error {
-		var err error
-		params.Meta = m
-		res, err = cs.ReadResource(ctx, &params)
-		return err
-	})
+	inputs, next, err := u.run(ctx, req.Session, "resource "+params.URI, req.Params.Meta, req.Params.RequestState, req.Params.InputResponses,
+		func(ctx context.Context, cs *mcpsdk.ClientSession, m mcpsdk.Meta) error {
+			var err error
+			params.Meta = m
+			if modern(cs) {
+				params.InputResponses, params.RequestState = req.Params.InputResponses, req.Params.RequestState
+			}
+			res, err = cs.ReadResource(ctx, &params)
+			return err
+		})
+	if inputs != nil {
+		return &mcpsdk.ReadResourceResult{InputRequests: inputs, RequestState: next}, nil
+	}
 	return res, protocolError(err)
 }
 
@@ -148,7 +177,7 @@ func (e *unavailableError) Error() string { return e.msg }
 // minus what is the caller's own business.
 func (u *upstream) forward(ctx context.Context, session *mcpsdk.ServerSession, meta mcpsdk.Meta,
 	do func(context.Context, *mcpsdk.ClientSession, mcpsdk.Meta) error) error {
-	cs, err := u.current()
+	cs, err := u.sessionFor(session)
 	if err != nil {
 		return &unavailableError{msg: err.Error()}
 	}
@@ -173,12 +202,19 @@ func (u *upstream) forward(ctx context.Context, session *mcpsdk.ServerSession, m
 	u.mu.Lock()
 	order := u.order
 	u.mu.Unlock()
-	err = do(upCtx, cs, u.upstreamMeta(ctx, cs, meta, upToken))
+	wire := &wireError{}
+	err = do(context.WithValue(upCtx, wireErrorKey{}, wire), cs, u.upstreamMeta(ctx, cs, meta, upToken))
 	if order != nil {
 		order.barrier(upCtx)
 	}
 	if err == nil {
 		return nil
+	}
+	var werr *jsonrpc.Error
+	if errors.As(err, &werr) {
+		if whole := wire.upstreamError(werr); whole != werr {
+			return whole
+		}
 	}
 	return u.failure(ctx, upCtx, cs, err)
 }
@@ -194,7 +230,9 @@ func (u *upstream) failure(ctx, upCtx context.Context, cs *mcpsdk.ClientSession,
 	case upCtx.Err() != nil && u.g.runCtx().Err() == nil:
 		return &unavailableError{msg: fmt.Sprintf("upstream %q did not answer within %s", u.cfg.Name, u.cfg.Timeout)}
 	case errors.As(err, &wire):
-		return err
+		// The upstream's own error, as it sent it (the SDK's wrapping
+		// would cost it its data).
+		return wire
 	case errors.Is(err, mcpsdk.ErrConnectionClosed):
 		return &unavailableError{msg: fmt.Sprintf("upstream %q is unavailable (connection lost); reconnecting", u.cfg.Name)}
 	default:
@@ -247,7 +285,16 @@ func (u *upstream) upstreamMeta(ctx context.Context, cs *mcpsdk.ClientSession, i
 		out["progressToken"] = upToken
 	}
 	if modern(cs) {
+		// The caller's own capabilities, so that the upstream asks only
+		// for what the caller can give; the caller's level, so that it
+		// logs what the caller wants.
+		if caps, ok := in[mcpsdk.MetaKeyClientCapabilities]; ok {
+			out[mcpsdk.MetaKeyClientCapabilities] = caps
+		}
 		out[mcpsdk.MetaKeyLogLevel] = "debug"
+		if lvl, ok := in[mcpsdk.MetaKeyLogLevel]; ok {
+			out[mcpsdk.MetaKeyLogLevel] = lvl
+		}
 	}
 	if u.cfg.ForwardCaller {
 		if c, ok := app.CallerFrom(ctx); ok {
@@ -314,7 +361,50 @@ func (u *upstream) relaySampling(ctx context.Context, req *mcpsdk.CreateMessageR
 	if c.session == nil {
 		return nil, errors.New("gatehouse: the calling client cannot be asked to sample")
 	}
+	if c.exchange != nil {
+		if caps := callerCaps(c); caps != nil && caps.Sampling == nil {
+			return nil, errors.New("gatehouse: the calling client did not declare the sampling capability")
+		}
+		r, _, err := askCaller(ctx, c, req.Params)
+		if err != nil {
+			return nil, err
+		}
+		return samplingAnswer(r)
+	}
 	return c.session.CreateMessage(c.ctx, req.Params)
+}
+
+// relayRoots asks the calling client for its roots, when it can.
+func (u *upstream) relayRoots(ctx context.Context, params *mcpsdk.ListRootsParams) (*mcpsdk.ListRootsResult, error) {
+	c, err := u.callerOf(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if c.session == nil {
+		return nil, errors.New("gatehouse: the calling client cannot be asked for roots")
+	}
+	if params == nil {
+		params = &mcpsdk.ListRootsParams{}
+	}
+	if c.exchange != nil {
+		if caps := callerCaps(c); caps != nil && caps.RootsV2 == nil {
+			return nil, errors.New("gatehouse: the calling client did not declare the roots capability")
+		}
+		r, _, err := askCaller(ctx, c, params)
+		if err != nil {
+			return nil, err
+		}
+		return answerAs[*mcpsdk.ListRootsResult](r)
+	}
+	return c.session.ListRoots(c.ctx, params)
+}
+
+// callerCaps are the capabilities the calling client declared, if known.
+func callerCaps(c *call) *mcpsdk.ClientCapabilities {
+	if ip := c.session.InitializeParams(); ip != nil {
+		return ip.Capabilities
+	}
+	return nil
 }
 
 // relayElicitation asks the calling client's user, when it can.
@@ -325,6 +415,16 @@ func (u *upstream) relayElicitation(ctx context.Context, req *mcpsdk.ElicitReque
 	}
 	if c.session == nil {
 		return nil, errors.New("gatehouse: the calling client cannot be asked for input")
+	}
+	if c.exchange != nil {
+		if caps := callerCaps(c); caps != nil && caps.Elicitation == nil {
+			return nil, errors.New("gatehouse: the calling client did not declare the elicitation capability")
+		}
+		r, _, err := askCaller(ctx, c, req.Params)
+		if err != nil {
+			return nil, err
+		}
+		return answerAs[*mcpsdk.ElicitResult](r)
 	}
 	var kept *mcpsdk.ElicitResult
 	res, err := c.session.Elicit(context.WithValue(c.ctx, elicitResultKey{}, &kept), req.Params)

@@ -1,5 +1,7 @@
 package upstream
 
+//lint:file-ignore SA1019 sampling, roots and logging are deprecated from 2026-07-28 but still carried for 2025-11-25 peers, which the gateway relays
+
 import (
 	"context"
 	"errors"
@@ -37,6 +39,7 @@ type upstream struct {
 
 	mu        sync.Mutex
 	session   *mcpsdk.ClientSession // nil while down
+	modernCS  *mcpsdk.ClientSession // the 2026-07-28 session, when SessionPerEra and the upstream speaks it
 	state     string
 	lastErr   error
 	retryAt   time.Time
@@ -143,18 +146,21 @@ func (u *upstream) supervise(ctx context.Context) {
 func (u *upstream) connect(ctx context.Context) (*mcpsdk.ClientSession, error) {
 	cctx, cancel := context.WithTimeout(ctx, u.cfg.Timeout)
 	defer cancel()
-	t, err := u.cfg.Connect(ctx, u.log)
-	if err != nil {
-		return nil, err
-	}
 	// A new connection starts counting afresh: what the last one read and
 	// never relayed is gone with it.
 	order := &relayOrder{}
 	u.mu.Lock()
 	u.order = order
 	u.mu.Unlock()
-	t = &orderedTransport{Transport: t, order: order}
-	cs, err := u.client().Connect(cctx, t, &mcpsdk.ClientSessionOptions{ProtocolVersion: upstreamProtocol})
+	t, err := u.transport(ctx, order)
+	if err != nil {
+		return nil, err
+	}
+	protocol := u.cfg.Protocol
+	if protocol == "" {
+		protocol = upstreamProtocol
+	}
+	cs, err := u.newClient(u.firstSessionMRTR()).Connect(cctx, t, &mcpsdk.ClientSessionOptions{ProtocolVersion: protocol})
 	if err != nil {
 		return nil, fmt.Errorf("connect: %w", err)
 	}
@@ -162,10 +168,57 @@ func (u *upstream) connect(ctx context.Context) (*mcpsdk.ClientSession, error) {
 		_ = cs.Close()
 		return nil, err
 	}
+	var mcs *mcpsdk.ClientSession
+	if u.cfg.SessionPerEra && !modern(cs) {
+		mcs = u.connectModern(cctx)
+	}
 	u.mu.Lock()
-	u.session, u.state, u.lastErr = cs, "up", nil
+	u.session, u.modernCS, u.state, u.lastErr = cs, mcs, "up", nil
 	u.mu.Unlock()
+	if mcs != nil {
+		// The pair lives and dies together: the supervisor watches the
+		// first.
+		go func() {
+			_ = cs.Wait()
+			_ = mcs.Close()
+		}()
+	}
 	return cs, nil
+}
+
+// firstSessionMRTR: a 2026-07-28 first session passes input-required
+// results to callers as they are, like the second session of an HTTP
+// upstream; a 2025-11-25 one receives requests instead.
+func (u *upstream) firstSessionMRTR() *mcpsdk.MultiRoundTripOptions {
+	if u.cfg.Protocol >= "2026-07-28" {
+		return &mcpsdk.MultiRoundTripOptions{Disabled: true}
+	}
+	return nil
+}
+
+// connectModern opens the 2026-07-28 session, or returns nil when the
+// upstream does not speak that revision. Its client fulfils nothing
+// itself: input-required results go to the caller as they are.
+func (u *upstream) connectModern(ctx context.Context) *mcpsdk.ClientSession {
+	u.mu.Lock()
+	order := u.order
+	u.mu.Unlock()
+	t, err := u.transport(ctx, order)
+	if err != nil {
+		u.log.Warn("no 2026-07-28 session with the upstream", "error", err)
+		return nil
+	}
+	c := u.newClient(&mcpsdk.MultiRoundTripOptions{Disabled: true})
+	mcs, err := c.Connect(ctx, t, &mcpsdk.ClientSessionOptions{ProtocolVersion: "2026-07-28"})
+	if err != nil {
+		u.log.Warn("no 2026-07-28 session with the upstream", "error", err)
+		return nil
+	}
+	if !modern(mcs) {
+		_ = mcs.Close()
+		return nil
+	}
+	return mcs
 }
 
 // prepare asks for log messages and loads the upstream's lists.
@@ -184,7 +237,10 @@ func (u *upstream) prepare(ctx context.Context, cs *mcpsdk.ClientSession) error 
 func (u *upstream) markDown(err error, retryAt time.Time) {
 	u.mu.Lock()
 	defer u.mu.Unlock()
-	u.session, u.lastErr, u.retryAt = nil, err, retryAt
+	if u.modernCS != nil {
+		_ = u.modernCS.Close()
+	}
+	u.session, u.modernCS, u.lastErr, u.retryAt = nil, nil, err, retryAt
 	u.state = "down"
 }
 
@@ -201,9 +257,18 @@ func (u *upstream) shutdown() {
 
 // current returns the live session, or an error saying why there is none.
 func (u *upstream) current() (*mcpsdk.ClientSession, error) {
+	return u.sessionFor(nil)
+}
+
+// sessionFor returns the session that serves the caller: the 2026-07-28
+// one for a caller of that revision when there is one.
+func (u *upstream) sessionFor(caller *mcpsdk.ServerSession) (*mcpsdk.ClientSession, error) {
 	u.mu.Lock()
 	defer u.mu.Unlock()
 	if u.session != nil {
+		if u.modernCS != nil && modernCaller(caller) {
+			return u.modernCS, nil
+		}
 		return u.session, nil
 	}
 	switch {
@@ -243,13 +308,11 @@ func (u *upstream) lost(cs *mcpsdk.ClientSession, err error) {
 }
 
 // client builds the SDK client Gatehouse presents to the upstream: it
-// declares sampling and elicitation, which it relays to callers, and no
-// roots, which it has none of.
-func (u *upstream) client() *mcpsdk.Client {
-	//lint:ignore SA1019 sampling and logging still reach 2025-11-25 callers
+// declares sampling, elicitation and roots, which it relays to callers.
+func (u *upstream) newClient(mrtr *mcpsdk.MultiRoundTripOptions) *mcpsdk.Client {
 	opts := &mcpsdk.ClientOptions{
 		Logger:                      u.log,
-		Capabilities:                &mcpsdk.ClientCapabilities{},
+		Capabilities:                &mcpsdk.ClientCapabilities{RootsV2: &mcpsdk.RootCapabilities{}},
 		CreateMessageHandler:        u.relaySampling,
 		ElicitationHandler:          u.relayElicitation,
 		ToolListChangedHandler:      func(ctx context.Context, _ *mcpsdk.ToolListChangedRequest) { u.resync(kindTools) },
@@ -258,6 +321,7 @@ func (u *upstream) client() *mcpsdk.Client {
 		ResourceUpdatedHandler:      u.relayResourceUpdated,
 		LoggingMessageHandler:       u.relayLog,
 		ProgressNotificationHandler: u.relayProgress,
+		MultiRoundTrip:              mrtr,
 	}
 	c := mcpsdk.NewClient(&mcpsdk.Implementation{Name: "gatehouse", Version: u.g.opts.Version}, opts)
 	c.AddReceivingMiddleware(u.passElicitation)
@@ -272,6 +336,11 @@ func (u *upstream) passElicitation(next mcpsdk.MethodHandler) mcpsdk.MethodHandl
 	return func(ctx context.Context, method string, req mcpsdk.Request) (mcpsdk.Result, error) {
 		if er, ok := req.(*mcpsdk.ElicitRequest); ok && method == "elicitation/create" {
 			return u.relayElicitation(ctx, er)
+		}
+		// The SDK client answers roots/list from its own list; Gatehouse
+		// has none, the caller has.
+		if rr, ok := req.(*mcpsdk.ListRootsRequest); ok && method == "roots/list" {
+			return u.relayRoots(ctx, rr.Params)
 		}
 		return next(ctx, method, req)
 	}
