@@ -117,6 +117,7 @@ type frontOptions struct {
 	reserved []string
 	client   *mcpsdk.ClientOptions
 	mw       mcpsdk.Middleware // on the calling client's receiving side
+	protocol string            // the caller's revision (default 2025-11-25)
 }
 
 func startFront(t *testing.T, cfgs []upstream.Config, o frontOptions) *front {
@@ -175,7 +176,10 @@ func startFront(t *testing.T, cfgs []upstream.Config, o frontOptions) *front {
 	if o.mw != nil {
 		client.AddReceivingMiddleware(o.mw)
 	}
-	cs, err := client.Connect(t.Context(), ct, &mcpsdk.ClientSessionOptions{ProtocolVersion: "2025-11-25"})
+	if o.protocol == "" {
+		o.protocol = "2025-11-25"
+	}
+	cs, err := client.Connect(t.Context(), ct, &mcpsdk.ClientSessionOptions{ProtocolVersion: o.protocol})
 	if err != nil {
 		t.Fatal(err)
 	}

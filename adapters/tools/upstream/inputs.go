@@ -45,7 +45,10 @@ type ask struct {
 	answer chan mcpsdk.InputResponse
 }
 
-type outcome struct{ err error }
+type outcome struct {
+	res mcpsdk.Result
+	err error
+}
 
 type exchangeKey struct{}
 
@@ -65,31 +68,36 @@ func modernCaller(ss *mcpsdk.ServerSession) bool {
 	return ip == nil || ip.ProtocolVersion >= "2026-07-28"
 }
 
-// run forwards one request. For a legacy caller it is forward. For a
-// 2026-07-28 caller it returns, instead of the result, the questions the
-// upstream asked and the state to retry with; state and responses are
-// what the retry carried.
+// run forwards one request and returns its result, which do leaves for
+// result to return. For a legacy caller it is forward. For a 2026-07-28
+// caller it may return, instead of a result, the questions the upstream
+// asked and the state to retry with; state and responses are what the
+// retry carried. The result of a retried call is the one the first
+// request's do produced, in the background.
 func (u *upstream) run(ctx context.Context, session *mcpsdk.ServerSession, target string, meta mcpsdk.Meta,
 	state string, responses mcpsdk.InputResponseMap,
-	do func(context.Context, *mcpsdk.ClientSession, mcpsdk.Meta) error) (mcpsdk.InputRequestMap, string, error) {
+	do func(context.Context, *mcpsdk.ClientSession, mcpsdk.Meta) error, result func() mcpsdk.Result) (mcpsdk.Result, mcpsdk.InputRequestMap, string, error) {
 	if !modernCaller(session) || u.servesEra(session) {
 		// Either the caller takes requests mid-call, or the upstream
 		// speaks the caller's revision and its input-required results
 		// pass through.
-		return nil, "", u.forward(ctx, session, meta, do)
+		if err := u.forward(ctx, session, meta, do); err != nil {
+			return nil, nil, "", err
+		}
+		return result(), nil, "", nil
 	}
 	var ex *exchange
 	if state != "" {
 		ex = u.g.exchange(state)
 		if ex == nil || ex.u != u || ex.target != target {
-			return nil, "", &jsonrpc.Error{Code: jsonrpc.CodeInvalidParams, Message: "requestState is unknown or has expired"}
+			return nil, nil, "", &jsonrpc.Error{Code: jsonrpc.CodeInvalidParams, Message: "requestState is unknown or has expired"}
 		}
 		if again := ex.answer(responses); len(again) > 0 {
-			return again, ex.id, nil
+			return nil, again, ex.id, nil
 		}
 	} else {
 		if _, err := u.current(); err != nil {
-			return nil, "", &unavailableError{msg: err.Error()}
+			return nil, nil, "", &unavailableError{msg: err.Error()}
 		}
 		ex = u.g.newExchange(u, target)
 		bg, cancel := context.WithCancel(context.WithValue(u.g.runCtx(), exchangeKey{}, ex))
@@ -99,21 +107,24 @@ func (u *upstream) run(ctx context.Context, session *mcpsdk.ServerSession, targe
 		callerCtx := context.WithoutCancel(ctx)
 		go func() {
 			defer cancel()
-			err := u.forward(mergeValues(bg, callerCtx), session, meta, do)
-			ex.done <- outcome{err: err}
+			if err := u.forward(mergeValues(bg, callerCtx), session, meta, do); err != nil {
+				ex.done <- outcome{err: err}
+				return
+			}
+			ex.done <- outcome{res: result()}
 		}()
 	}
 	return u.await(ctx, ex)
 }
 
 // await waits for the upstream's next question or its result.
-func (u *upstream) await(ctx context.Context, ex *exchange) (mcpsdk.InputRequestMap, string, error) {
+func (u *upstream) await(ctx context.Context, ex *exchange) (mcpsdk.Result, mcpsdk.InputRequestMap, string, error) {
 	timeout := time.NewTimer(u.cfg.Timeout)
 	defer timeout.Stop()
 	select {
 	case o := <-ex.done:
 		u.g.endExchange(ex)
-		return nil, "", o.err
+		return o.res, nil, "", o.err
 	case a := <-ex.asks:
 		asked := []*ask{a}
 		grace := time.After(askGrace)
@@ -126,17 +137,17 @@ func (u *upstream) await(ctx context.Context, ex *exchange) (mcpsdk.InputRequest
 				break more
 			}
 		}
-		return ex.send(asked), ex.id, nil
+		return nil, ex.send(asked), ex.id, nil
 	case <-timeout.C:
 		ex.cancel()
 		u.g.endExchange(ex)
-		return nil, "", &unavailableError{msg: fmt.Sprintf("upstream %q did not answer within %s", u.cfg.Name, u.cfg.Timeout)}
+		return nil, nil, "", &unavailableError{msg: fmt.Sprintf("upstream %q did not answer within %s", u.cfg.Name, u.cfg.Timeout)}
 	case <-ctx.Done():
 		// The caller's request ended while the upstream worked: nobody is
 		// left to answer or to receive the result.
 		ex.cancel()
 		u.g.endExchange(ex)
-		return nil, "", ctx.Err()
+		return nil, nil, "", ctx.Err()
 	}
 }
 

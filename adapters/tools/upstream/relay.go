@@ -95,16 +95,16 @@ func (u *upstream) callTool(original string) mcpsdk.ToolHandler {
 			}
 			meta, state, responses = req.Params.Meta, req.Params.RequestState, req.Params.InputResponses
 		}
-		var res *mcpsdk.CallToolResult
-		inputs, next, err := u.run(ctx, req.Session, "tool "+original, meta, state, responses, func(ctx context.Context, cs *mcpsdk.ClientSession, m mcpsdk.Meta) error {
+		var out *mcpsdk.CallToolResult
+		res, inputs, next, err := u.run(ctx, req.Session, "tool "+original, meta, state, responses, func(ctx context.Context, cs *mcpsdk.ClientSession, m mcpsdk.Meta) error {
 			var err error
 			p := &mcpsdk.CallToolParams{Name: original, Arguments: args, Meta: m}
 			if modern(cs) {
 				p.InputResponses, p.RequestState = responses, state
 			}
-			res, err = cs.CallTool(ctx, p)
+			out, err = cs.CallTool(ctx, p)
 			return err
-		})
+		}, func() mcpsdk.Result { return out })
 		if inputs != nil {
 			return &mcpsdk.CallToolResult{InputRequests: inputs, RequestState: next}, nil
 		}
@@ -114,7 +114,10 @@ func (u *upstream) callTool(original string) mcpsdk.ToolHandler {
 			// may try again later.
 			return &mcpsdk.CallToolResult{IsError: true, Content: []mcpsdk.Content{&mcpsdk.TextContent{Text: ue.Error()}}}, nil
 		}
-		return res, err
+		if err != nil {
+			return nil, err
+		}
+		return res.(*mcpsdk.CallToolResult), nil
 	}
 }
 
@@ -126,21 +129,24 @@ func (u *upstream) getPrompt(original string) mcpsdk.PromptHandler {
 		params := *req.Params
 		params.Name = original
 		params.RequestState, params.InputResponses = "", nil
-		var res *mcpsdk.GetPromptResult
-		inputs, next, err := u.run(ctx, req.Session, "prompt "+original, req.Params.Meta, req.Params.RequestState, req.Params.InputResponses,
+		var out *mcpsdk.GetPromptResult
+		res, inputs, next, err := u.run(ctx, req.Session, "prompt "+original, req.Params.Meta, req.Params.RequestState, req.Params.InputResponses,
 			func(ctx context.Context, cs *mcpsdk.ClientSession, m mcpsdk.Meta) error {
 				var err error
 				params.Meta = m
 				if modern(cs) {
 					params.InputResponses, params.RequestState = req.Params.InputResponses, req.Params.RequestState
 				}
-				res, err = cs.GetPrompt(ctx, &params)
+				out, err = cs.GetPrompt(ctx, &params)
 				return err
-			})
+			}, func() mcpsdk.Result { return out })
 		if inputs != nil {
 			return &mcpsdk.GetPromptResult{InputRequests: inputs, RequestState: next}, nil
 		}
-		return res, protocolError(err)
+		if err != nil {
+			return nil, protocolError(err)
+		}
+		return res.(*mcpsdk.GetPromptResult), nil
 	}
 }
 
@@ -150,21 +156,24 @@ func (u *upstream) readResource(ctx context.Context, req *mcpsdk.ReadResourceReq
 	}
 	params := *req.Params
 	params.RequestState, params.InputResponses = "", nil
-	var res *mcpsdk.ReadResourceResult
-	inputs, next, err := u.run(ctx, req.Session, "resource "+params.URI, req.Params.Meta, req.Params.RequestState, req.Params.InputResponses,
+	var out *mcpsdk.ReadResourceResult
+	res, inputs, next, err := u.run(ctx, req.Session, "resource "+params.URI, req.Params.Meta, req.Params.RequestState, req.Params.InputResponses,
 		func(ctx context.Context, cs *mcpsdk.ClientSession, m mcpsdk.Meta) error {
 			var err error
 			params.Meta = m
 			if modern(cs) {
 				params.InputResponses, params.RequestState = req.Params.InputResponses, req.Params.RequestState
 			}
-			res, err = cs.ReadResource(ctx, &params)
+			out, err = cs.ReadResource(ctx, &params)
 			return err
-		})
+		}, func() mcpsdk.Result { return out })
 	if inputs != nil {
 		return &mcpsdk.ReadResourceResult{InputRequests: inputs, RequestState: next}, nil
 	}
-	return res, protocolError(err)
+	if err != nil {
+		return nil, protocolError(err)
+	}
+	return res.(*mcpsdk.ReadResourceResult), nil
 }
 
 // unavailableError says the upstream could not take or finish the call.

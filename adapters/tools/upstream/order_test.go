@@ -1,0 +1,41 @@
+package upstream
+
+import (
+	"io"
+	"strings"
+	"testing"
+	"testing/iotest"
+)
+
+func TestEventStreamCounterCountsRelayableNotificationsAsRead(t *testing.T) {
+	stream := "id: 1\ndata: {\"jsonrpc\":\"2.0\",\"method\":\"notifications/progress\",\"params\":{\"progress\":1}}\n\n" +
+		": a comment\r\n\r\n" +
+		"data: {\"jsonrpc\":\"2.0\",\n" + "data:  \"method\": \"notifications/message\", \"params\": {}}\n\n" +
+		"data: {\"jsonrpc\":\"2.0\",\"id\":7,\"method\":\"notifications/progress\"}\n\n" + // a request, not a notification
+		"data: {\"jsonrpc\":\"2.0\",\"method\":\"notifications/tools/list_changed\"}\n\n" +
+		"data: {\"jsonrpc\":\"2.0\",\"id\":1,\"result\":{}}\n\n"
+	order := &relayOrder{}
+	// One byte at a time: events split across reads still count once.
+	c := &sseCounter{ReadCloser: io.NopCloser(iotest.OneByteReader(strings.NewReader(stream))), order: order}
+	got, err := io.ReadAll(c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(got) != stream {
+		t.Error("the stream was altered")
+	}
+	if n := order.read.Load(); n != 2 {
+		t.Errorf("counted %d relayable notifications, want 2 (progress, message)", n)
+	}
+}
+
+func TestBarrierWritesOffWhatNeverArrives(t *testing.T) {
+	order := &relayOrder{}
+	order.read.Add(2)
+	order.done()
+	order.barrier(t.Context()) // waits relayWait for the second, then gives up
+	if order.relayed.Load() != 2 {
+		t.Errorf("relayed = %d after the barrier gave up, want 2 so later calls do not wait", order.relayed.Load())
+	}
+	order.barrier(t.Context()) // nothing outstanding: returns at once
+}
