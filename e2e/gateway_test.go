@@ -242,6 +242,10 @@ func TestGatewayRestartsACrashedUpstream(t *testing.T) {
 	if got := readyz(t, s).Upstreams["rec"]; !strings.HasPrefix(got, "down: ") {
 		t.Errorf("/readyz while the new child fails at start: rec = %q, want down", got)
 	}
+	// What the child says on stderr is in Gatehouse's log, marked as its.
+	if !s.waitOutput(`msg="upstream stderr" upstream=rec line="recorder: held by `, 10*time.Second) {
+		t.Error("the held child's stderr line is not in gatehouse's log")
+	}
 
 	if err := os.Remove(hold); err != nil {
 		t.Fatal(err)

@@ -142,7 +142,7 @@ func newFixture(t *testing.T, configure func(*app.ToolGate)) *fixture {
 	if configure != nil {
 		configure(f.gate)
 	}
-	f.srv = mcp.NewServer(mcp.Config{Name: "gatehouse-test", Version: "0.0.1"}, f.gate, registerTestTools(f.clock))
+	f.srv = mcp.NewServer(mcp.Config{Name: "gatehouse-test", Version: "0.0.1"}, f.gate, mcp.ProviderFunc(registerTestTools(f.clock)))
 	return f
 }
 

@@ -24,6 +24,9 @@ type Config struct {
 	SessionTimeout time.Duration
 	// Tracer, when set, traces each tool's run.
 	Tracer ports.Tracer
+	// ListsChange says prompts and resources come and go while serving
+	// (upstream servers'), so the server declares that it announces it.
+	ListsChange bool
 	// Complete, Subscribe and Unsubscribe, when set, answer
 	// completion/complete and resources/(un)subscribe, and the server
 	// declares those capabilities.
@@ -44,9 +47,22 @@ type Server struct {
 	tracer         ports.Tracer // nil: tool runs are not traced
 }
 
-// NewServer builds the SDK server, lets each registrar add its tools, and
+// ToolProvider puts tools (and prompts and resources) on the server. The
+// built-in tools and the upstream servers' are both providers, and what
+// any of them adds is reached only through the guard.
+type ToolProvider interface {
+	Register(*mcpsdk.Server)
+}
+
+// ProviderFunc makes a function a ToolProvider.
+type ProviderFunc func(*mcpsdk.Server)
+
+// Register calls f.
+func (f ProviderFunc) Register(s *mcpsdk.Server) { f(s) }
+
+// NewServer builds the SDK server, lets each provider add its tools, and
 // installs the middleware that guards every request.
-func NewServer(cfg Config, gate *app.ToolGate, registrars ...func(*mcpsdk.Server)) *Server {
+func NewServer(cfg Config, gate *app.ToolGate, providers ...ToolProvider) *Server {
 	log := cfg.Logger
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
@@ -64,11 +80,9 @@ func NewServer(cfg Config, gate *app.ToolGate, registrars ...func(*mcpsdk.Server
 			// Logging is deprecated from 2026-07-28 but 2025-11-25 clients
 			// still set levels; the SDK declares it by default, so do we.
 			//lint:ignore SA1019 kept for the 2025-11-25 wire
-			Logging: &mcpsdk.LoggingCapabilities{},
-			// Upstream servers' prompts and resources come and go; the
-			// change is announced.
-			Prompts:   &mcpsdk.PromptCapabilities{ListChanged: true},
-			Resources: &mcpsdk.ResourceCapabilities{ListChanged: true, Subscribe: cfg.Subscribe != nil},
+			Logging:   &mcpsdk.LoggingCapabilities{},
+			Prompts:   &mcpsdk.PromptCapabilities{ListChanged: cfg.ListsChange},
+			Resources: &mcpsdk.ResourceCapabilities{ListChanged: cfg.ListsChange, Subscribe: cfg.Subscribe != nil},
 		},
 		Logger:             sdkLogger(log),
 		SetCacheable:       setCacheable,
@@ -76,8 +90,8 @@ func NewServer(cfg Config, gate *app.ToolGate, registrars ...func(*mcpsdk.Server
 		SubscribeHandler:   cfg.Subscribe,
 		UnsubscribeHandler: cfg.Unsubscribe,
 	})
-	for _, register := range registrars {
-		register(s.sdk)
+	for _, p := range providers {
+		p.Register(s.sdk)
 	}
 	s.sdk.AddReceivingMiddleware(s.guard)
 	return s

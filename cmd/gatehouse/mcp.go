@@ -67,15 +67,16 @@ func (s *system) buildTools() (*toolStack, error) {
 		Logger:       s.log,
 		Tracer:       s.tel.Spans(),
 	}
-	registrars := []func(*mcpsdk.Server){func(m *mcpsdk.Server) { account.Register(m, acc) }}
+	providers := []mcpadapter.ToolProvider{mcpadapter.ProviderFunc(func(m *mcpsdk.Server) { account.Register(m, acc) })}
 	if gw != nil {
 		// Rules name upstream tools like any other; a tool no rule names
 		// needs what its annotations imply, not the blanket default.
 		gate.Policy.ToolDefaults = gw.ToolScopes
 		mcfg.Complete, mcfg.Subscribe, mcfg.Unsubscribe = gw.Complete, gw.Subscribe, gw.Unsubscribe
-		registrars = append(registrars, gw.Register)
+		mcfg.ListsChange = true
+		providers = append(providers, gw)
 	}
-	srv := mcpadapter.NewServer(mcfg, gate, registrars...)
+	srv := mcpadapter.NewServer(mcfg, gate, providers...)
 	return &toolStack{
 		gateway: gw,
 		gate:    gate,
