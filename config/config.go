@@ -269,6 +269,9 @@ type Upstream struct {
 	// ForwardCaller puts the caller's subject, client and scopes in each
 	// forwarded request's _meta, for the upstream's own audit.
 	ForwardCaller bool `koanf:"forward_caller"`
+	// ReadScopes are what a caller needs to read the upstream's resources,
+	// get its prompts or ask it for completions (default: read).
+	ReadScopes []string `koanf:"read_scopes"`
 	// Protocol is the MCP revision spoken to the upstream: 2025-11-25 (the
 	// default) or 2026-07-28. An HTTP upstream also gets a 2026-07-28
 	// session for callers of that revision when it speaks it.

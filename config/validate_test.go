@@ -311,6 +311,11 @@ func TestValidateRejects(t *testing.T) {
 				c.Upstreams = []Upstream{{Name: "a", Stdio: &UpstreamStdio{Command: "x"}, Timeout: -time.Second}}
 			},
 			"upstreams[0].timeout: must not be negative"},
+		{"upstream read scopes", production,
+			func(c *Config) {
+				c.Upstreams = []Upstream{{Name: "a", Stdio: &UpstreamStdio{Command: "x"}, ReadScopes: []string{"re ad"}}}
+			},
+			"upstreams[0].read_scopes[0]: "},
 		{"upstream protocol", production,
 			func(c *Config) {
 				c.Upstreams = []Upstream{{Name: "a", Stdio: &UpstreamStdio{Command: "x"}, Protocol: "2025-06-18"}}

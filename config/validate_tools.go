@@ -69,6 +69,7 @@ func (c Config) validateUpstreams(p *problems) {
 		if u.Timeout < 0 {
 			p.add(key+".timeout", "must not be negative")
 		}
+		p.scopeTokens(key+".read_scopes", u.ReadScopes)
 		if u.Protocol != "" {
 			p.oneOf(key+".protocol", u.Protocol, "2025-11-25", "2026-07-28")
 		}

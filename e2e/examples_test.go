@@ -159,6 +159,9 @@ func TestExampleM3ReproducesTheSeedScopes(t *testing.T) {
 		t.Errorf("tools.default_scopes = %v: 401 challenges would not ask for read:mimic-data", cfg.Tools.DefaultScopes)
 	}
 	u := checkUpstream(t, cfg, m3Seed)
+	if !slices.Equal(u.ReadScopes, []string{"read:mimic-data"}) {
+		t.Errorf("m3 read_scopes = %v, want [read:mimic-data]: resources and prompts guarded like the tools", u.ReadScopes)
+	}
 	checkTable(t, examplePolicy(cfg), m3Seed)
 
 	// M3 enforces its own OAuth2 when it sees M3_OAUTH2_ENABLED, and then

@@ -43,6 +43,7 @@ func (s *system) buildGateway() (*upstream.Gateway, error) {
 			// child process would be another server.
 			SessionPerEra: u.HTTP != nil,
 			Protocol:      u.Protocol,
+			ReadScopes:    domain.NewScopes(u.ReadScopes...),
 		})
 	}
 	return upstream.New(ups, upstream.Options{

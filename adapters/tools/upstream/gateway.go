@@ -43,6 +43,10 @@ type Config struct {
 	MaxConcurrency int
 	// ForwardCaller puts the caller's identity in each request's _meta.
 	ForwardCaller bool
+	// ReadScopes are what a caller needs to read the upstream's resources,
+	// get its prompts or ask it for completions (default: Options'
+	// ReadScopes).
+	ReadScopes domain.Scopes
 	// Protocol is the revision of the (first) session: "2025-11-25" when
 	// empty, or "2026-07-28".
 	Protocol string
@@ -63,7 +67,8 @@ type Options struct {
 	// export one is refused.
 	Reserved []string
 	// ReadScopes are what a caller needs to read an upstream's resources,
-	// get its prompts or ask it for completions (default: read).
+	// get its prompts or ask it for completions, unless the upstream says
+	// (default: read).
 	ReadScopes domain.Scopes
 	// Implications expand the caller's scopes for those checks.
 	Implications domain.ScopeImplications

@@ -452,3 +452,28 @@ func TestUnreachableUpstreamStopsStartUp(t *testing.T) {
 		t.Fatalf("Start = %v, want an error naming the upstream", err)
 	}
 }
+
+func TestAnUpstreamsOwnReadScopesGuardItsResources(t *testing.T) {
+	for _, tt := range []struct {
+		held string
+		ok   bool
+	}{{"read:mimic-data", true}, {"read write admin", false}} {
+		t.Run(tt.held, func(t *testing.T) {
+			up := newFakeUpstream(nil)
+			up.server.AddResource(&mcpsdk.Resource{URI: "mimic://schema", Name: "schema"},
+				func(_ context.Context, req *mcpsdk.ReadResourceRequest) (*mcpsdk.ReadResourceResult, error) {
+					return &mcpsdk.ReadResourceResult{Contents: []*mcpsdk.ResourceContents{{URI: req.Params.URI, Text: "tables"}}}, nil
+				})
+			c := cfg("m3", up)
+			c.ReadScopes = domain.NewScopes("read:mimic-data")
+			f := startFront(t, []upstream.Config{c}, frontOptions{scopes: tt.held})
+			_, err := f.client.ReadResource(t.Context(), &mcpsdk.ReadResourceParams{URI: "mimic://schema"})
+			if tt.ok && err != nil {
+				t.Fatalf("read with %q: %v", tt.held, err)
+			}
+			if !tt.ok && (err == nil || !strings.Contains(err.Error(), "read:mimic-data")) {
+				t.Fatalf("read with %q = %v, want a refusal naming read:mimic-data", tt.held, err)
+			}
+		})
+	}
+}

@@ -123,7 +123,7 @@ func (u *upstream) callTool(original string) mcpsdk.ToolHandler {
 
 func (u *upstream) getPrompt(original string) mcpsdk.PromptHandler {
 	return func(ctx context.Context, req *mcpsdk.GetPromptRequest) (*mcpsdk.GetPromptResult, error) {
-		if err := u.g.mayRead(ctx); err != nil {
+		if err := u.mayRead(ctx); err != nil {
 			return nil, err
 		}
 		params := *req.Params
@@ -151,7 +151,7 @@ func (u *upstream) getPrompt(original string) mcpsdk.PromptHandler {
 }
 
 func (u *upstream) readResource(ctx context.Context, req *mcpsdk.ReadResourceRequest) (*mcpsdk.ReadResourceResult, error) {
-	if err := u.g.mayRead(ctx); err != nil {
+	if err := u.mayRead(ctx); err != nil {
 		return nil, err
 	}
 	params := *req.Params
@@ -474,19 +474,24 @@ func (u *upstream) relayResourceUpdated(ctx context.Context, req *mcpsdk.Resourc
 	}
 }
 
-// mayRead checks the caller may read upstream resources and prompts.
-func (g *Gateway) mayRead(ctx context.Context) error {
+// mayRead checks the caller may read the upstream's resources, get its
+// prompts and ask it for completions.
+func (u *upstream) mayRead(ctx context.Context) error {
+	need := u.cfg.ReadScopes
+	if len(need) == 0 {
+		need = u.g.opts.ReadScopes
+	}
 	c, ok := app.CallerFrom(ctx)
 	if !ok {
 		return &jsonrpc.Error{Code: codeInsufficientScope, Message: "authentication required"}
 	}
-	if g.opts.Implications.Satisfies(c.Principal.Scopes, g.opts.ReadScopes) {
+	if u.g.opts.Implications.Satisfies(c.Principal.Scopes, need) {
 		return nil
 	}
-	data, _ := json.Marshal(map[string]any{"error": domain.CodeInsufficientScope, "scope": g.opts.ReadScopes.String()})
+	data, _ := json.Marshal(map[string]any{"error": domain.CodeInsufficientScope, "scope": need.String()})
 	return &jsonrpc.Error{
 		Code:    codeInsufficientScope,
-		Message: fmt.Sprintf("%s: upstream resources and prompts need scope %s", domain.CodeInsufficientScope, g.opts.ReadScopes),
+		Message: fmt.Sprintf("%s: the resources and prompts of upstream %q need scope %s", domain.CodeInsufficientScope, u.cfg.Name, need),
 		Data:    data,
 	}
 }
@@ -497,9 +502,6 @@ const codeInsufficientScope = -32011
 // Complete forwards completion/complete to the upstream that owns the
 // prompt or resource template named in the reference.
 func (g *Gateway) Complete(ctx context.Context, req *mcpsdk.CompleteRequest) (*mcpsdk.CompleteResult, error) {
-	if err := g.mayRead(ctx); err != nil {
-		return nil, err
-	}
 	if req.Params == nil || req.Params.Ref == nil {
 		return nil, &jsonrpc.Error{Code: jsonrpc.CodeInvalidParams, Message: "missing ref"}
 	}
@@ -520,6 +522,9 @@ func (g *Gateway) Complete(ctx context.Context, req *mcpsdk.CompleteRequest) (*m
 	}
 	if u == nil {
 		return &mcpsdk.CompleteResult{Completion: mcpsdk.CompletionResultDetails{Values: []string{}}}, nil
+	}
+	if err := u.mayRead(ctx); err != nil {
+		return nil, err
 	}
 	params.Ref = &ref
 	var res *mcpsdk.CompleteResult
@@ -546,12 +551,12 @@ func (g *Gateway) Unsubscribe(ctx context.Context, req *mcpsdk.UnsubscribeReques
 }
 
 func (g *Gateway) subscription(ctx context.Context, session *mcpsdk.ServerSession, uri string, meta mcpsdk.Meta, delta int) error {
-	if err := g.mayRead(ctx); err != nil {
-		return err
-	}
 	u := g.ownerOfURI(uri)
 	if u == nil {
 		return &jsonrpc.Error{Code: jsonrpc.CodeInvalidParams, Message: "unknown resource " + uri}
+	}
+	if err := u.mayRead(ctx); err != nil {
+		return err
 	}
 	g.subMu.Lock()
 	defer g.subMu.Unlock()
