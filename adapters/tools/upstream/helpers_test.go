@@ -120,7 +120,7 @@ type frontOptions struct {
 	protocol string            // the caller's revision (default 2025-11-25)
 }
 
-func startFront(t *testing.T, cfgs []upstream.Config, o frontOptions) *front {
+func startFront(t testing.TB, cfgs []upstream.Config, o frontOptions) *front {
 	t.Helper()
 	if o.scopes == "" {
 		o.scopes = "read write admin"
@@ -253,11 +253,11 @@ func addEcho(s *mcpsdk.Server, name string, ann *mcpsdk.ToolAnnotations) {
 
 // testLogger writes the gateway's log to the test's, visible with -v or on
 // failure.
-func testLogger(t *testing.T) *slog.Logger {
+func testLogger(t testing.TB) *slog.Logger {
 	return slog.New(slog.NewTextHandler(tWriter{t}, &slog.HandlerOptions{Level: slog.LevelDebug}))
 }
 
-type tWriter struct{ t *testing.T }
+type tWriter struct{ t testing.TB }
 
 func (w tWriter) Write(p []byte) (int, error) {
 	w.t.Log(strings.TrimRight(string(p), "\n"))
