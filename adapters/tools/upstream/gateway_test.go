@@ -477,3 +477,28 @@ func TestAnUpstreamsOwnReadScopesGuardItsResources(t *testing.T) {
 		})
 	}
 }
+
+// A 2026-07-28 session cannot hear list changes, so a call that changes
+// the upstream's tools is followed by a reload, and the change is
+// announced.
+func TestListsOfADeafSessionAreReloadedAfterACall(t *testing.T) {
+	up := newFakeUpstream(nil)
+	up.server.AddTool(&mcpsdk.Tool{Name: "grow", InputSchema: map[string]any{"type": "object"}},
+		func(context.Context, *mcpsdk.CallToolRequest) (*mcpsdk.CallToolResult, error) {
+			addEcho(up.server, "grown", nil)
+			return &mcpsdk.CallToolResult{Content: []mcpsdk.Content{&mcpsdk.TextContent{Text: "grew"}}}, nil
+		})
+	c := cfg("u", up)
+	c.Protocol = "2026-07-28"
+	f := startFront(t, []upstream.Config{c}, frontOptions{})
+	f.toolNames(t)
+	if res := f.call(t, "u_grow", nil); res.IsError {
+		t.Fatalf("grow: %s", text(res))
+	}
+	eventually(t, "u_grown exported", func() bool { return slices.Contains(f.toolNames(t), "u_grown") })
+	eventually(t, "list_changed announced", func() bool {
+		f.mu.Lock()
+		defer f.mu.Unlock()
+		return f.changed > 0
+	})
+}

@@ -110,4 +110,8 @@ func TestModernCallerSeesTheUpstreamsOwnInputRequest(t *testing.T) {
 	if !res.NeedsInput() || res.RequestState != "upstream-state" || res.InputRequests["who"] == nil {
 		t.Fatalf("result = %+v, want the upstream's input request and state unchanged", res)
 	}
+	// The result names the server the caller talks to, not the upstream.
+	if info, _ := res.Meta[mcpsdk.MetaKeyServerInfo].(map[string]any); info["name"] != "gatehouse" {
+		t.Errorf("result _meta serverInfo = %v, want gatehouse's", res.Meta[mcpsdk.MetaKeyServerInfo])
+	}
 }

@@ -103,6 +103,9 @@ func (u *upstream) callTool(original string) mcpsdk.ToolHandler {
 				p.InputResponses, p.RequestState = responses, state
 			}
 			out, err = cs.CallTool(ctx, p)
+			if out != nil {
+				dropProtocolMeta(out.Meta)
+			}
 			return err
 		}, func() mcpsdk.Result { return out })
 		if inputs != nil {
@@ -138,6 +141,9 @@ func (u *upstream) getPrompt(original string) mcpsdk.PromptHandler {
 					params.InputResponses, params.RequestState = req.Params.InputResponses, req.Params.RequestState
 				}
 				out, err = cs.GetPrompt(ctx, &params)
+				if out != nil {
+					dropProtocolMeta(out.Meta)
+				}
 				return err
 			}, func() mcpsdk.Result { return out })
 		if inputs != nil {
@@ -165,6 +171,9 @@ func (u *upstream) readResource(ctx context.Context, req *mcpsdk.ReadResourceReq
 				params.InputResponses, params.RequestState = req.Params.InputResponses, req.Params.RequestState
 			}
 			out, err = cs.ReadResource(ctx, &params)
+			if out != nil {
+				dropProtocolMeta(out.Meta)
+			}
 			return err
 		}, func() mcpsdk.Result { return out })
 	if inputs != nil {
@@ -215,6 +224,14 @@ func (u *upstream) forward(ctx context.Context, session *mcpsdk.ServerSession, m
 	err = do(context.WithValue(upCtx, wireErrorKey{}, wire), cs, u.upstreamMeta(ctx, cs, meta, upToken))
 	if order != nil {
 		order.barrier(upCtx)
+	}
+	u.mu.Lock()
+	deaf := u.deaf
+	u.mu.Unlock()
+	if deaf {
+		// A call is what most often changes an upstream's lists, and this
+		// upstream cannot say so.
+		u.resync(allKinds)
 	}
 	if err == nil {
 		return nil
@@ -532,6 +549,9 @@ func (g *Gateway) Complete(ctx context.Context, req *mcpsdk.CompleteRequest) (*m
 		var err error
 		params.Meta = m
 		res, err = cs.Complete(ctx, &params)
+		if res != nil {
+			dropProtocolMeta(res.Meta)
+		}
 		return err
 	})
 	return res, protocolError(err)
@@ -585,5 +605,16 @@ func (u *upstream) relayed() {
 	u.mu.Unlock()
 	if order != nil {
 		order.done()
+	}
+}
+
+// dropProtocolMeta removes the upstream's protocol entries from a result's
+// _meta (its serverInfo, above all): the caller's server is Gatehouse, whose
+// SDK server writes its own.
+func dropProtocolMeta(m mcpsdk.Meta) {
+	for k := range m {
+		if strings.HasPrefix(k, "io.modelcontextprotocol/") {
+			delete(m, k)
+		}
 	}
 }

@@ -49,6 +49,10 @@ type upstream struct {
 	nextToken uint64
 	closed    bool
 	order     *relayOrder // of the current connection
+
+	deaf         bool // the session cannot hear list changes; see watchDeaf
+	resyncing    bool
+	pendingKinds kind
 }
 
 func newUpstream(g *Gateway, c Config) *upstream {
@@ -174,7 +178,13 @@ func (u *upstream) connect(ctx context.Context) (*mcpsdk.ClientSession, error) {
 	}
 	u.mu.Lock()
 	u.session, u.modernCS, u.state, u.lastErr = cs, mcs, "up", nil
+	u.deaf = modern(cs) || (u.cfg.SessionPerEra && cs.ID() == "")
+	deaf := u.deaf
 	u.mu.Unlock()
+	if deaf {
+		u.log.Info("upstream cannot announce list changes; its lists are reloaded after each call and every " + deafRefresh.String())
+		u.g.running.Go(func() { u.watchDeaf(cs) })
+	}
 	if mcs != nil {
 		// The pair lives and dies together: the supervisor watches the
 		// first.
@@ -347,21 +357,67 @@ func (u *upstream) passElicitation(next mcpsdk.MethodHandler) mcpsdk.MethodHandl
 }
 
 // resync reloads lists the upstream says changed. It runs apart from the
-// notification: listing is a request on the same connection.
+// notification (listing is a request on the same connection), one reload
+// at a time: what is asked for meanwhile is reloaded once more after it.
 func (u *upstream) resync(kinds kind) {
 	u.mu.Lock()
-	cs := u.session
-	u.mu.Unlock()
-	if cs == nil {
+	if u.session == nil {
+		u.mu.Unlock()
 		return
 	}
+	u.pendingKinds |= kinds
+	if u.resyncing {
+		u.mu.Unlock()
+		return
+	}
+	u.resyncing = true
+	u.mu.Unlock()
 	u.g.running.Go(func() {
-		ctx, cancel := context.WithTimeout(u.g.runCtx(), u.cfg.Timeout)
-		defer cancel()
-		if err := u.sync(ctx, cs, kinds); err != nil {
-			u.log.Error("upstream lists not refreshed", "error", err)
+		for {
+			u.mu.Lock()
+			k, cs := u.pendingKinds, u.session
+			u.pendingKinds = 0
+			if k == 0 || cs == nil {
+				u.resyncing = false
+				u.mu.Unlock()
+				return
+			}
+			u.mu.Unlock()
+			ctx, cancel := context.WithTimeout(u.g.runCtx(), u.cfg.Timeout)
+			if err := u.sync(ctx, cs, k); err != nil {
+				u.log.Error("upstream lists not refreshed", "error", err)
+			}
+			cancel()
 		}
 	})
+}
+
+// deafRefresh is how often the lists of an upstream that cannot announce
+// changes are reloaded, besides after each call to it.
+const deafRefresh = 30 * time.Second
+
+// watchDeaf reloads a deaf session's lists until it ends. A 2026-07-28
+// session hears of changes only on a subscriptions/listen stream, which
+// the SDK client does not open; a 2025-11-25 session without a session id
+// (a stateless HTTP server) has no stream to hear them on.
+func (u *upstream) watchDeaf(cs *mcpsdk.ClientSession) {
+	done := make(chan struct{})
+	go func() {
+		_ = cs.Wait()
+		close(done)
+	}()
+	t := time.NewTicker(deafRefresh)
+	defer t.Stop()
+	for {
+		select {
+		case <-done:
+			return
+		case <-u.g.runCtx().Done():
+			return
+		case <-t.C:
+			u.resync(allKinds)
+		}
+	}
 }
 
 func modern(cs *mcpsdk.ClientSession) bool {
