@@ -4,6 +4,7 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"os"
 	"os/exec"
 	"strings"
@@ -112,30 +113,43 @@ func HTTP(spec HTTPSpec) Connector {
 	if base == nil {
 		base = http.DefaultTransport
 	}
-	var rt http.RoundTripper = &headerTransport{base: base, headers: spec.Headers, bearer: spec.Bearer}
+	host := ""
+	if u, err := url.Parse(spec.URL); err == nil {
+		host = u.Host
+	}
+	var rt http.RoundTripper = &headerTransport{base: base, host: host, headers: spec.Headers, bearer: spec.Bearer}
 	if cc := spec.ClientCredentials; cc != nil {
 		// The token endpoint is called with the plain transport: the static
 		// headers are for the MCP server, not its authorization server.
-		src := cc.TokenSource(context.WithValue(context.Background(), oauth2.HTTPClient, &http.Client{Transport: base, Timeout: 30 * time.Second}))
-		rt = &oauth2.Transport{Source: oauth2.ReuseTokenSource(nil, src), Base: rt}
+		src := cc.TokenSource(context.WithValue(context.Background(), oauth2.HTTPClient,
+			&http.Client{Transport: base, Timeout: 30 * time.Second, CheckRedirect: noRedirects}))
+		rt = &hostOnly{host: host, with: &oauth2.Transport{Source: oauth2.ReuseTokenSource(nil, src), Base: rt}, without: rt}
 	}
-	client := &http.Client{Transport: rt}
+	client := &http.Client{Transport: rt, CheckRedirect: noRedirects}
 	return func(ctx context.Context, _ *slog.Logger) (mcpsdk.Transport, error) {
 		hc := client
 		if order := orderFrom(ctx); order != nil {
-			hc = &http.Client{Transport: &countingTransport{base: rt, order: order}}
+			hc = &http.Client{Transport: &countingTransport{base: rt, order: order}, CheckRedirect: noRedirects}
 		}
 		return &mcpsdk.StreamableClientTransport{Endpoint: spec.URL, HTTPClient: hc}, nil
 	}
 }
 
+// noRedirects keeps Gatehouse's upstream credentials from following a
+// redirect to another server: the redirect is answered as it is, an error.
+func noRedirects(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+
 type headerTransport struct {
 	base    http.RoundTripper
+	host    string // credentials go only to this host
 	headers map[string]string
 	bearer  string
 }
 
 func (t *headerTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	if r.URL.Host != t.host {
+		return t.base.RoundTrip(r)
+	}
 	r = r.Clone(r.Context())
 	for k, v := range t.headers {
 		r.Header.Set(k, v)
@@ -144,4 +158,17 @@ func (t *headerTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 		r.Header.Set("Authorization", "Bearer "+t.bearer)
 	}
 	return t.base.RoundTrip(r)
+}
+
+// hostOnly sends requests for host through with, the rest through without.
+type hostOnly struct {
+	host          string
+	with, without http.RoundTripper
+}
+
+func (h *hostOnly) RoundTrip(r *http.Request) (*http.Response, error) {
+	if r.URL.Host == h.host {
+		return h.with.RoundTrip(r)
+	}
+	return h.without.RoundTrip(r)
 }

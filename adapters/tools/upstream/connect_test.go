@@ -123,3 +123,32 @@ func TestCallerCancellationReachesTheUpstream(t *testing.T) {
 		t.Error("the cancelled call returned no error")
 	}
 }
+
+func TestUpstreamCredentialsDoNotFollowRedirects(t *testing.T) {
+	var leaked atomic.Value
+	elsewhere := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		leaked.Store(r.Header.Get("Authorization") + "|" + r.Header.Get("X-Upstream-Key"))
+	}))
+	t.Cleanup(elsewhere.Close)
+	up := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, elsewhere.URL+"/steal", http.StatusTemporaryRedirect)
+	}))
+	t.Cleanup(up.Close)
+
+	tr, err := upstream.HTTP(upstream.HTTPSpec{URL: up.URL + "/mcp", Bearer: "gatehouse-own", Headers: map[string]string{"X-Upstream-Key": "k"}})(t.Context(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	hc := tr.(*mcpsdk.StreamableClientTransport).HTTPClient
+	res, err := hc.Post(up.URL+"/mcp", "application/json", strings.NewReader(`{}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_ = res.Body.Close()
+	if res.StatusCode != http.StatusTemporaryRedirect {
+		t.Errorf("status %d, want the redirect answered as it is", res.StatusCode)
+	}
+	if v := leaked.Load(); v != nil {
+		t.Errorf("another host received %q", v)
+	}
+}

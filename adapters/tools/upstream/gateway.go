@@ -83,9 +83,11 @@ type Gateway struct {
 	log       *slog.Logger
 	upstreams []*upstream
 
-	mu       sync.RWMutex
-	server   *mcpsdk.Server
-	owners   map[string]*upstream // exported tool or prompt name → its upstream
+	mu     sync.RWMutex
+	server *mcpsdk.Server
+	// Who exports what: tools and prompts are separate namespaces, and a
+	// tool's scope must never depend on a prompt of the same name.
+	owners   map[nameKind]map[string]*upstream
 	uris     map[string]*upstream // resource URI or template → its upstream
 	reserved map[string]bool
 
@@ -94,7 +96,8 @@ type Gateway struct {
 	running sync.WaitGroup
 
 	subMu       sync.Mutex
-	subscribers map[string]int // resource URI → Gatehouse sessions subscribed
+	subscribers map[string]map[*mcpsdk.ServerSession]struct{} // resource URI → Gatehouse sessions subscribed
+	watched     map[*mcpsdk.ServerSession]bool
 
 	exMu      sync.Mutex
 	exchanges map[string]*exchange // by requestState
@@ -117,12 +120,13 @@ func New(cfgs []Config, opts Options) *Gateway {
 	g := &Gateway{
 		opts:     opts,
 		log:      opts.Logger,
-		owners:   map[string]*upstream{},
+		owners:   map[nameKind]map[string]*upstream{toolNames: {}, promptNames: {}},
 		uris:     map[string]*upstream{},
 		reserved: map[string]bool{},
 		ctx:      context.Background(),
 
-		subscribers: map[string]int{},
+		subscribers: map[string]map[*mcpsdk.ServerSession]struct{}{},
+		watched:     map[*mcpsdk.ServerSession]bool{},
 		exchanges:   map[string]*exchange{},
 	}
 	for _, n := range opts.Reserved {
@@ -199,7 +203,7 @@ func (g *Gateway) Status() map[string]string {
 // that name. ok is false for names no upstream exports.
 func (g *Gateway) ToolScopes(name string) (domain.Scopes, bool) {
 	g.mu.RLock()
-	u := g.owners[name]
+	u := g.owners[toolNames][name]
 	g.mu.RUnlock()
 	if u == nil {
 		return nil, false
@@ -208,18 +212,52 @@ func (g *Gateway) ToolScopes(name string) (domain.Scopes, bool) {
 }
 
 // startLazy connects lazy upstreams on the first authenticated request that
-// may concern them, and waits (within their timeout) for their lists.
+// may concern them, and waits (within their timeout) for their lists; and
+// it filters the lists of prompts and resources by the caller's scopes.
 func (g *Gateway) startLazy(next mcpsdk.MethodHandler) mcpsdk.MethodHandler {
 	return func(ctx context.Context, method string, req mcpsdk.Request) (mcpsdk.Result, error) {
 		if needsUpstreams(method) {
+			// All start at once; the waits then overlap.
 			for _, u := range g.upstreams {
 				if u.cfg.Lazy {
-					u.startOnDemand(ctx)
+					u.startOnDemand()
+				}
+			}
+			for _, u := range g.upstreams {
+				if u.cfg.Lazy {
+					u.awaitOnDemand(ctx)
 				}
 			}
 		}
-		return next(ctx, method, req)
+		res, err := next(ctx, method, req)
+		if err != nil {
+			return res, err
+		}
+		return g.readable(ctx, res), nil
 	}
+}
+
+// readable leaves out of a prompt, resource or template list what the
+// caller may not read, as tools/list leaves out what it may not call.
+func (g *Gateway) readable(ctx context.Context, res mcpsdk.Result) mcpsdk.Result {
+	may := func(u *upstream) bool { return u == nil || u.mayRead(ctx) == nil }
+	switch r := res.(type) {
+	case *mcpsdk.ListPromptsResult:
+		out := *r
+		out.Prompts = slices.DeleteFunc(slices.Clone(r.Prompts), func(p *mcpsdk.Prompt) bool { return !may(g.ownerOfPrompt(p.Name)) })
+		return &out
+	case *mcpsdk.ListResourcesResult:
+		out := *r
+		out.Resources = slices.DeleteFunc(slices.Clone(r.Resources), func(x *mcpsdk.Resource) bool { return !may(g.ownerOfURI(x.URI)) })
+		return &out
+	case *mcpsdk.ListResourceTemplatesResult:
+		out := *r
+		out.ResourceTemplates = slices.DeleteFunc(slices.Clone(r.ResourceTemplates), func(x *mcpsdk.ResourceTemplate) bool {
+			return !may(g.ownerOfURI(x.URITemplate))
+		})
+		return &out
+	}
+	return res
 }
 
 func needsUpstreams(method string) bool {
@@ -231,17 +269,27 @@ func needsUpstreams(method string) bool {
 	return false
 }
 
-// claim records that u exports the names and URIs, refusing any another
-// upstream or Gatehouse itself already has; it returns the refused ones.
-func (g *Gateway) claim(u *upstream, names, uris []string) (refused []string) {
+// nameKind says which namespace a name is in.
+type nameKind int
+
+const (
+	toolNames nameKind = iota
+	promptNames
+)
+
+// claim records that u exports the names (of kind nk) and URIs, refusing
+// any another upstream or Gatehouse itself already has; it returns the
+// refused ones.
+func (g *Gateway) claim(u *upstream, nk nameKind, names, uris []string) (refused []string) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
+	owners := g.owners[nk]
 	for _, n := range names {
-		if owner, ok := g.owners[n]; (ok && owner != u) || g.reserved[n] {
+		if owner, ok := owners[n]; (ok && owner != u) || (nk == toolNames && g.reserved[n]) {
 			refused = append(refused, n)
 			continue
 		}
-		g.owners[n] = u
+		owners[n] = u
 	}
 	for _, uri := range uris {
 		if owner, ok := g.uris[uri]; ok && owner != u {
@@ -253,13 +301,14 @@ func (g *Gateway) claim(u *upstream, names, uris []string) (refused []string) {
 	return refused
 }
 
-// release forgets names and URIs u no longer exports.
-func (g *Gateway) release(u *upstream, names, uris []string) {
+// release forgets names (of kind nk) and URIs u no longer exports.
+func (g *Gateway) release(u *upstream, nk nameKind, names, uris []string) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
+	owners := g.owners[nk]
 	for _, n := range names {
-		if g.owners[n] == u {
-			delete(g.owners, n)
+		if owners[n] == u {
+			delete(owners, n)
 		}
 	}
 	for _, uri := range uris {
@@ -269,10 +318,11 @@ func (g *Gateway) release(u *upstream, names, uris []string) {
 	}
 }
 
-func (g *Gateway) ownerOfName(name string) *upstream {
+// ownerOfPrompt is the upstream that exports a prompt name.
+func (g *Gateway) ownerOfPrompt(name string) *upstream {
 	g.mu.RLock()
 	defer g.mu.RUnlock()
-	return g.owners[name]
+	return g.owners[promptNames][name]
 }
 
 func (g *Gateway) ownerOfURI(uri string) *upstream {
@@ -287,12 +337,11 @@ func (g *Gateway) mcpServer() *mcpsdk.Server {
 	return g.server
 }
 
-// Names lists every exported tool and prompt name, sorted; for tests and
-// diagnostics.
+// Names lists every exported tool name, sorted; for diagnostics.
 func (g *Gateway) Names() []string {
 	g.mu.RLock()
 	defer g.mu.RUnlock()
-	return slices.Sorted(maps.Keys(g.owners))
+	return slices.Sorted(maps.Keys(g.owners[toolNames]))
 }
 
 // runCtx is the gateway's own life, for work no request owns.

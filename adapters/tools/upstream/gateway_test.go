@@ -419,6 +419,13 @@ func TestReadingUpstreamResourcesNeedsReadScope(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "insufficient_scope") {
 		t.Fatalf("read without read scope = %v, want insufficient_scope", err)
 	}
+	list, err := f.client.ListResources(t.Context(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(list.Resources) != 0 {
+		t.Errorf("resources/list without read scope shows %d resources, want none", len(list.Resources))
+	}
 }
 
 func TestLazyUpstreamConnectsOnFirstRequest(t *testing.T) {
@@ -501,4 +508,60 @@ func TestListsOfADeafSessionAreReloadedAfterACall(t *testing.T) {
 		defer f.mu.Unlock()
 		return f.changed > 0
 	})
+}
+
+func TestUpstreamSubscriptionFollowsGatehousesSessions(t *testing.T) {
+	var mu sync.Mutex
+	subs, unsubs := 0, 0
+	up := newFakeUpstream(&mcpsdk.ServerOptions{
+		SubscribeHandler: func(context.Context, *mcpsdk.SubscribeRequest) error {
+			mu.Lock()
+			subs++
+			mu.Unlock()
+			return nil
+		},
+		UnsubscribeHandler: func(context.Context, *mcpsdk.UnsubscribeRequest) error {
+			mu.Lock()
+			unsubs++
+			mu.Unlock()
+			return nil
+		},
+	})
+	up.server.AddResource(&mcpsdk.Resource{URI: "test://watched", Name: "watched"},
+		func(_ context.Context, req *mcpsdk.ReadResourceRequest) (*mcpsdk.ReadResourceResult, error) {
+			return &mcpsdk.ReadResourceResult{Contents: []*mcpsdk.ResourceContents{{URI: req.Params.URI, Text: "x"}}}, nil
+		})
+	f := startFront(t, []upstream.Config{cfg("u", up)}, frontOptions{})
+	a, b := f.client, f.connect(t)
+	counts := func() (int, int) {
+		mu.Lock()
+		defer mu.Unlock()
+		return subs, unsubs
+	}
+	ctx := t.Context()
+	sub := &mcpsdk.SubscribeParams{URI: "test://watched"}
+	unsub := &mcpsdk.UnsubscribeParams{URI: "test://watched"}
+
+	if err := b.Unsubscribe(ctx, unsub); err != nil { // never subscribed: nothing to release
+		t.Fatal(err)
+	}
+	for _, cs := range []*mcpsdk.ClientSession{a, b, a} {
+		if err := cs.Subscribe(ctx, sub); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if s, u := counts(); s != 1 || u != 0 {
+		t.Fatalf("after three subscribes from two sessions the upstream saw %d subscribes, %d unsubscribes; want 1, 0", s, u)
+	}
+	up.crash(false)
+	eventually(t, "the subscription renewed on the new connection", func() bool { s, _ := counts(); return s == 2 })
+	eventually(t, "reconnected", func() bool { return f.gw.Status()["u"] == "up" })
+	if err := a.Unsubscribe(ctx, unsub); err != nil {
+		t.Fatal(err)
+	}
+	if _, u := counts(); u != 0 {
+		t.Fatal("released while another session is still subscribed")
+	}
+	_ = b.Close() // the last subscriber goes away without unsubscribing
+	eventually(t, "released when the last session ended", func() bool { _, u := counts(); return u == 1 })
 }

@@ -188,6 +188,22 @@ func startFront(t testing.TB, cfgs []upstream.Config, o frontOptions) *front {
 	return f
 }
 
+// connect opens another caller session on Gatehouse's server.
+func (f *front) connect(t *testing.T) *mcpsdk.ClientSession {
+	t.Helper()
+	ct, st := mcpsdk.NewInMemoryTransports()
+	if _, err := f.server.Connect(t.Context(), st, nil); err != nil {
+		t.Fatal(err)
+	}
+	cs, err := mcpsdk.NewClient(&mcpsdk.Implementation{Name: "caller", Version: "1"}, nil).
+		Connect(t.Context(), ct, &mcpsdk.ClientSessionOptions{ProtocolVersion: "2025-11-25"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = cs.Close() })
+	return cs
+}
+
 func (f *front) toolNames(t *testing.T) []string {
 	t.Helper()
 	res, err := f.client.ListTools(t.Context(), nil)

@@ -14,6 +14,8 @@ import (
 
 	"github.com/modelcontextprotocol/go-sdk/jsonrpc"
 	mcpsdk "github.com/modelcontextprotocol/go-sdk/mcp"
+
+	"gatehouse/app"
 )
 
 // A 2026-07-28 caller cannot be sent requests in the middle of a call: the
@@ -31,6 +33,7 @@ type exchange struct {
 	id     string
 	u      *upstream
 	target string // the tool, prompt or resource the call is for
+	caller string // who made it: only they may answer
 	asks   chan *ask
 	done   chan outcome
 	cancel context.CancelFunc
@@ -89,7 +92,7 @@ func (u *upstream) run(ctx context.Context, session *mcpsdk.ServerSession, targe
 	var ex *exchange
 	if state != "" {
 		ex = u.g.exchange(state)
-		if ex == nil || ex.u != u || ex.target != target {
+		if ex == nil || ex.u != u || ex.target != target || ex.caller != callerKey(ctx) {
 			return nil, nil, "", &jsonrpc.Error{Code: jsonrpc.CodeInvalidParams, Message: "requestState is unknown or has expired"}
 		}
 		if again := ex.answer(responses); len(again) > 0 {
@@ -99,7 +102,7 @@ func (u *upstream) run(ctx context.Context, session *mcpsdk.ServerSession, targe
 		if _, err := u.current(); err != nil {
 			return nil, nil, "", &unavailableError{msg: err.Error()}
 		}
-		ex = u.g.newExchange(u, target)
+		ex = u.g.newExchange(u, target, callerKey(ctx))
 		bg, cancel := context.WithCancel(context.WithValue(u.g.runCtx(), exchangeKey{}, ex))
 		ex.cancel = cancel
 		// The first request's values (the caller, for _meta) stay; its
@@ -107,11 +110,16 @@ func (u *upstream) run(ctx context.Context, session *mcpsdk.ServerSession, targe
 		callerCtx := context.WithoutCancel(ctx)
 		go func() {
 			defer cancel()
+			o := outcome{res: nil}
 			if err := u.forward(mergeValues(bg, callerCtx), session, meta, do); err != nil {
-				ex.done <- outcome{err: err}
-				return
+				o.err = err
+			} else {
+				o.res = result()
 			}
-			ex.done <- outcome{res: result()}
+			ex.done <- o
+			// A caller that never comes back for the result leaves nothing
+			// behind for longer than the upstream's timeout.
+			time.AfterFunc(u.cfg.Timeout, func() { u.g.endExchange(ex) })
 		}()
 	}
 	return u.await(ctx, ex)
@@ -191,26 +199,33 @@ func askCaller(ctx context.Context, c *call, req mcpsdk.InputRequest) (mcpsdk.In
 		return nil, false, nil
 	}
 	a := &ask{req: req, answer: make(chan mcpsdk.InputResponse, 1)}
+	// Either the upstream withdraws its question (ctx) or the call it
+	// belongs to ends (c.ctx): nothing waits beyond that.
 	select {
 	case c.exchange.asks <- a:
 	case <-ctx.Done():
 		return nil, true, ctx.Err()
+	case <-c.ctx.Done():
+		return nil, true, c.ctx.Err()
 	}
 	select {
 	case r := <-a.answer:
 		return r, true, nil
 	case <-ctx.Done():
 		return nil, true, ctx.Err()
+	case <-c.ctx.Done():
+		return nil, true, c.ctx.Err()
 	}
 }
 
-func (g *Gateway) newExchange(u *upstream, target string) *exchange {
+func (g *Gateway) newExchange(u *upstream, target, caller string) *exchange {
 	var b [18]byte
 	_, _ = rand.Read(b[:])
 	ex := &exchange{
 		id:      base64.RawURLEncoding.EncodeToString(b[:]),
 		u:       u,
 		target:  target,
+		caller:  caller,
 		asks:    make(chan *ask),
 		done:    make(chan outcome, 1),
 		pending: map[string]*ask{},
@@ -283,4 +298,14 @@ func (v valuesFrom) Value(key any) any {
 func (u *upstream) servesEra(caller *mcpsdk.ServerSession) bool {
 	cs, err := u.sessionFor(caller)
 	return err == nil && modern(cs)
+}
+
+// callerKey identifies the caller of a request, for binding an exchange
+// to it.
+func callerKey(ctx context.Context) string {
+	c, ok := app.CallerFrom(ctx)
+	if !ok {
+		return ""
+	}
+	return c.Principal.Subject + "\x00" + c.Principal.ClientID
 }

@@ -56,7 +56,17 @@ func (o *relayOrder) barrier(ctx context.Context) {
 	}
 }
 
-func (o *relayOrder) done() { o.relayed.Add(1) }
+// done counts one relayed notification, never beyond those read: one
+// written off by a barrier and relayed late must not let a later barrier
+// pass before its own notifications.
+func (o *relayOrder) done() {
+	for {
+		cur := o.relayed.Load()
+		if cur >= o.read.Load() || o.relayed.CompareAndSwap(cur, cur+1) {
+			return
+		}
+	}
+}
 
 // transport opens a connection whose relayable notifications are counted
 // into order. The SDK's Streamable HTTP connection must not be wrapped (it

@@ -1,6 +1,7 @@
 package upstream
 
 import (
+	"errors"
 	"io"
 	"strings"
 	"testing"
@@ -38,4 +39,15 @@ func TestBarrierWritesOffWhatNeverArrives(t *testing.T) {
 		t.Errorf("relayed = %d after the barrier gave up, want 2 so later calls do not wait", order.relayed.Load())
 	}
 	order.barrier(t.Context()) // nothing outstanding: returns at once
+}
+
+func TestBriefErrorsKeepHostsAndDropPathsAndQueries(t *testing.T) {
+	err := errors.New(`connect: calling "initialize": Post "http://10.0.0.7:8080/internal/mcp?api_key=k123": dial tcp 10.0.0.7:8080: connect: connection refused`)
+	got := brief(err)
+	if strings.Contains(got, "api_key") || strings.Contains(got, "/internal") {
+		t.Errorf("brief = %q, still shows the path or query", got)
+	}
+	if !strings.Contains(got, "http://10.0.0.7:8080/…") || !strings.Contains(got, "connection refused") {
+		t.Errorf("brief = %q, want the host and the cause kept", got)
+	}
 }

@@ -52,11 +52,25 @@ func (u *upstream) begin(upCtx, callerCtx context.Context, session *mcpsdk.Serve
 	return context.WithValue(upCtx, callKey{}, c), c, upToken
 }
 
-func (u *upstream) end(c *call, upToken string) {
+func (u *upstream) end(c *call, upToken string, abandoned bool) {
 	u.mu.Lock()
 	delete(u.calls, c)
 	if upToken != "" {
 		delete(u.progress, upToken)
+	}
+	if abandoned {
+		// The caller stopped waiting (it cancelled, or the timeout struck),
+		// but the upstream may still be working on the call and ask about
+		// it. A ghost holds its place for as long as the upstream may take,
+		// so such a question is refused rather than given to whoever calls
+		// next.
+		ghost := &call{ctx: c.ctx}
+		u.calls[ghost] = struct{}{}
+		time.AfterFunc(u.cfg.Timeout, func() {
+			u.mu.Lock()
+			delete(u.calls, ghost)
+			u.mu.Unlock()
+		})
 	}
 	u.mu.Unlock()
 }
@@ -73,6 +87,9 @@ func (u *upstream) callerOf(ctx context.Context) (*call, error) {
 	defer u.mu.Unlock()
 	if len(u.calls) == 1 {
 		for c := range u.calls {
+			if c.session == nil && c.exchange == nil {
+				return nil, fmt.Errorf("gatehouse: the call to upstream %q this belongs to has ended", u.cfg.Name)
+			}
 			return c, nil
 		}
 	}
@@ -216,7 +233,7 @@ func (u *upstream) forward(ctx context.Context, session *mcpsdk.ServerSession, m
 		return &unavailableError{msg: fmt.Sprintf("upstream %q is busy: %d calls already in progress for %s", u.cfg.Name, cap(u.sem), u.cfg.Timeout)}
 	}
 	upCtx, c, upToken := u.begin(upCtx, ctx, session, meta)
-	defer u.end(c, upToken)
+	defer func() { u.end(c, upToken, upCtx.Err() != nil) }()
 	u.mu.Lock()
 	order := u.order
 	u.mu.Unlock()
@@ -268,9 +285,10 @@ func (u *upstream) failure(ctx, upCtx context.Context, cs *mcpsdk.ClientSession,
 		// response stream cut short).
 		if !u.alive(cs) {
 			u.lost(cs, err)
-			return &unavailableError{msg: fmt.Sprintf("upstream %q is unavailable (%v); reconnecting", u.cfg.Name, err)}
+			return &unavailableError{msg: fmt.Sprintf("upstream %q is unavailable (%s); reconnecting", u.cfg.Name, brief(err))}
 		}
-		return &unavailableError{msg: fmt.Sprintf("upstream %q did not complete the request (%v)", u.cfg.Name, err)}
+		u.log.Warn("upstream request failed", "error", err)
+		return &unavailableError{msg: fmt.Sprintf("upstream %q did not complete the request (%s)", u.cfg.Name, brief(err))}
 	}
 }
 
@@ -340,7 +358,7 @@ func (u *upstream) upstreamMeta(ctx context.Context, cs *mcpsdk.ClientSession, i
 // relayProgress sends the upstream's progress to the caller that asked for
 // it, under the caller's own token.
 func (u *upstream) relayProgress(_ context.Context, req *mcpsdk.ProgressNotificationClientRequest) {
-	defer u.relayed()
+	defer u.relayed(req.GetSession())
 	p := req.Params
 	if p == nil {
 		return
@@ -361,7 +379,7 @@ func (u *upstream) relayProgress(_ context.Context, req *mcpsdk.ProgressNotifica
 // relayLog sends a log message to the caller whose call it belongs to;
 // Gatehouse's own log keeps every message.
 func (u *upstream) relayLog(ctx context.Context, req *mcpsdk.LoggingMessageRequest) {
-	defer u.relayed()
+	defer u.relayed(req.GetSession())
 	p := req.Params
 	if p == nil {
 		return
@@ -483,7 +501,7 @@ func keepElicitResult(next mcpsdk.MethodHandler) mcpsdk.MethodHandler {
 // changed.
 func (u *upstream) relayResourceUpdated(ctx context.Context, req *mcpsdk.ResourceUpdatedNotificationRequest) {
 	srv := u.g.mcpServer()
-	if srv == nil || req.Params == nil {
+	if srv == nil || req.Params == nil || u.g.ownerOfURI(req.Params.URI) != u {
 		return
 	}
 	if err := srv.ResourceUpdated(u.g.runCtx(), req.Params); err != nil {
@@ -527,7 +545,7 @@ func (g *Gateway) Complete(ctx context.Context, req *mcpsdk.CompleteRequest) (*m
 	var u *upstream
 	switch ref.Type {
 	case "ref/prompt":
-		if u = g.ownerOfName(ref.Name); u != nil {
+		if u = g.ownerOfPrompt(ref.Name); u != nil {
 			original, ok := u.originalPrompt(ref.Name)
 			if !ok {
 				u = nil
@@ -559,18 +577,19 @@ func (g *Gateway) Complete(ctx context.Context, req *mcpsdk.CompleteRequest) (*m
 
 // Subscribe forwards resources/subscribe to the upstream that owns the
 // URI. The upstream sees one subscriber, Gatehouse, however many callers
-// subscribe: it is asked on the first and released on the last (Gatehouse's
-// own server keeps who is subscribed to what).
+// subscribe: it is asked when the first session subscribes and released
+// when the last one unsubscribes or goes away (Gatehouse's own server
+// keeps who is subscribed to what, and delivers the updates).
 func (g *Gateway) Subscribe(ctx context.Context, req *mcpsdk.SubscribeRequest) error {
-	return g.subscription(ctx, req.Session, req.Params.URI, req.Params.Meta, +1)
+	return g.subscription(ctx, req.Session, req.Params.URI, req.Params.Meta, true)
 }
 
 // Unsubscribe forwards resources/unsubscribe; see Subscribe.
 func (g *Gateway) Unsubscribe(ctx context.Context, req *mcpsdk.UnsubscribeRequest) error {
-	return g.subscription(ctx, req.Session, req.Params.URI, req.Params.Meta, -1)
+	return g.subscription(ctx, req.Session, req.Params.URI, req.Params.Meta, false)
 }
 
-func (g *Gateway) subscription(ctx context.Context, session *mcpsdk.ServerSession, uri string, meta mcpsdk.Meta, delta int) error {
+func (g *Gateway) subscription(ctx context.Context, session *mcpsdk.ServerSession, uri string, meta mcpsdk.Meta, subscribe bool) error {
 	u := g.ownerOfURI(uri)
 	if u == nil {
 		return &jsonrpc.Error{Code: jsonrpc.CodeInvalidParams, Message: "unknown resource " + uri}
@@ -579,31 +598,122 @@ func (g *Gateway) subscription(ctx context.Context, session *mcpsdk.ServerSessio
 		return err
 	}
 	g.subMu.Lock()
-	defer g.subMu.Unlock()
-	n := g.subscribers[uri]
-	if (delta > 0 && n > 0) || (delta < 0 && n != 1) {
-		g.subscribers[uri] = max(n+delta, 0)
+	set := g.subscribers[uri]
+	_, had := set[session]
+	var edge bool // the first session in, or the last one out
+	switch {
+	case subscribe && had, !subscribe && !had:
+		g.subMu.Unlock()
+		return nil
+	case subscribe:
+		if set == nil {
+			set = map[*mcpsdk.ServerSession]struct{}{}
+			g.subscribers[uri] = set
+		}
+		set[session] = struct{}{}
+		edge = len(set) == 1
+		g.watchSession(session)
+	default:
+		delete(set, session)
+		if len(set) == 0 {
+			delete(g.subscribers, uri)
+			edge = true
+		}
+	}
+	g.subMu.Unlock()
+	if !edge {
 		return nil
 	}
 	err := u.forward(ctx, session, meta, func(ctx context.Context, cs *mcpsdk.ClientSession, m mcpsdk.Meta) error {
-		if delta > 0 {
+		if subscribe {
 			return cs.Subscribe(ctx, &mcpsdk.SubscribeParams{URI: uri, Meta: m})
 		}
 		return cs.Unsubscribe(ctx, &mcpsdk.UnsubscribeParams{URI: uri, Meta: m})
 	})
-	if err != nil {
-		return protocolError(err)
+	if err != nil && subscribe {
+		g.subMu.Lock()
+		delete(g.subscribers[uri], session)
+		if len(g.subscribers[uri]) == 0 {
+			delete(g.subscribers, uri)
+		}
+		g.subMu.Unlock()
 	}
-	g.subscribers[uri] = n + delta
-	return nil
+	return protocolError(err)
+}
+
+// watchSession drops a session's subscriptions when it ends. g.subMu is
+// held.
+func (g *Gateway) watchSession(ss *mcpsdk.ServerSession) {
+	if ss == nil || g.watched[ss] {
+		return
+	}
+	g.watched[ss] = true
+	go func() {
+		_ = ss.Wait()
+		g.dropSession(ss)
+	}()
+}
+
+// dropSession forgets a session that ended and releases the upstream
+// subscriptions it was the last holder of.
+func (g *Gateway) dropSession(ss *mcpsdk.ServerSession) {
+	g.subMu.Lock()
+	delete(g.watched, ss)
+	var released []string
+	for uri, set := range g.subscribers {
+		if _, ok := set[ss]; !ok {
+			continue
+		}
+		delete(set, ss)
+		if len(set) == 0 {
+			delete(g.subscribers, uri)
+			released = append(released, uri)
+		}
+	}
+	g.subMu.Unlock()
+	for _, uri := range released {
+		u := g.ownerOfURI(uri)
+		if u == nil {
+			continue
+		}
+		cs, err := u.current()
+		if err != nil {
+			continue
+		}
+		ctx, cancel := context.WithTimeout(g.runCtx(), u.cfg.Timeout)
+		if err := cs.Unsubscribe(ctx, &mcpsdk.UnsubscribeParams{URI: uri}); err != nil {
+			u.log.Debug("upstream subscription not released", "uri", uri, "error", err)
+		}
+		cancel()
+	}
+}
+
+// resubscribe asks a new connection for the updates Gatehouse's sessions
+// are subscribed to: the upstream forgot them with the old one.
+func (u *upstream) resubscribe(ctx context.Context, cs *mcpsdk.ClientSession) {
+	u.g.subMu.Lock()
+	var uris []string
+	for uri := range u.g.subscribers {
+		uris = append(uris, uri)
+	}
+	u.g.subMu.Unlock()
+	for _, uri := range uris {
+		if u.g.ownerOfURI(uri) != u {
+			continue
+		}
+		if err := cs.Subscribe(ctx, &mcpsdk.SubscribeParams{URI: uri}); err != nil {
+			u.log.Warn("upstream subscription not renewed", "uri", uri, "error", err)
+		}
+	}
 }
 
 // relayed counts a relayable notification as handled; see relayOrder.
-func (u *upstream) relayed() {
+func (u *upstream) relayed(from mcpsdk.Session) {
 	u.mu.Lock()
 	order := u.order
+	current := from == nil || from == mcpsdk.Session(u.session) || (u.modernCS != nil && from == mcpsdk.Session(u.modernCS))
 	u.mu.Unlock()
-	if order != nil {
+	if order != nil && current {
 		order.done()
 	}
 }

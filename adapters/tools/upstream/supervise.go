@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"regexp"
 	"sync"
 	"time"
 
@@ -84,13 +85,20 @@ func (u *upstream) start(ctx context.Context) {
 	})
 }
 
-// startOnDemand starts a lazy upstream for a request and waits for its
-// first connection, within the upstream's timeout and the request's life.
-func (u *upstream) startOnDemand(ctx context.Context) {
+// startOnDemand starts a lazy upstream for a request; awaitOnDemand then
+// waits for its first connection, within the upstream's timeout and the
+// request's life.
+func (u *upstream) startOnDemand() {
 	if u.g.stop == nil {
 		return // the gateway was never started
 	}
 	u.start(u.g.runCtx())
+}
+
+func (u *upstream) awaitOnDemand(ctx context.Context) {
+	if u.g.stop == nil {
+		return
+	}
 	ctx, cancel := context.WithTimeout(ctx, u.cfg.Timeout)
 	defer cancel()
 	_ = u.awaitFirst(ctx)
@@ -121,7 +129,10 @@ func (u *upstream) supervise(ctx context.Context) {
 		}
 		if err == nil {
 			u.log.Info("upstream connected")
+			// Close ends the connection even if it raced with connect.
+			stop := context.AfterFunc(ctx, func() { _ = cs.Close() })
 			err = cs.Wait()
+			stop()
 			if err == nil {
 				err = errors.New("connection closed")
 			}
@@ -172,6 +183,7 @@ func (u *upstream) connect(ctx context.Context) (*mcpsdk.ClientSession, error) {
 		_ = cs.Close()
 		return nil, err
 	}
+	u.resubscribe(cctx, cs)
 	var mcs *mcpsdk.ClientSession
 	if u.cfg.SessionPerEra && !modern(cs) {
 		mcs = u.connectModern(cctx)
@@ -179,8 +191,12 @@ func (u *upstream) connect(ctx context.Context) (*mcpsdk.ClientSession, error) {
 	u.mu.Lock()
 	u.session, u.modernCS, u.state, u.lastErr = cs, mcs, "up", nil
 	u.deaf = modern(cs) || (u.cfg.SessionPerEra && cs.ID() == "")
-	deaf := u.deaf
+	deaf, pending := u.deaf, u.pendingKinds != 0
 	u.mu.Unlock()
+	if pending {
+		// Changes announced while connecting.
+		u.resync(0)
+	}
 	if deaf {
 		u.log.Info("upstream cannot announce list changes; its lists are reloaded after each call and every " + deafRefresh.String())
 		u.g.running.Go(func() { u.watchDeaf(cs) })
@@ -286,9 +302,9 @@ func (u *upstream) sessionFor(caller *mcpsdk.ServerSession) (*mcpsdk.ClientSessi
 		return nil, fmt.Errorf("upstream %q is not connected yet", u.cfg.Name)
 	case u.lastErr != nil && !u.retryAt.IsZero():
 		wait := max(time.Until(u.retryAt), 0).Round(time.Millisecond)
-		return nil, fmt.Errorf("upstream %q is unavailable (%v); reconnecting in %s", u.cfg.Name, u.lastErr, wait)
+		return nil, fmt.Errorf("upstream %q is unavailable (%s); reconnecting in %s", u.cfg.Name, brief(u.lastErr), wait)
 	case u.lastErr != nil:
-		return nil, fmt.Errorf("upstream %q is unavailable (%v)", u.cfg.Name, u.lastErr)
+		return nil, fmt.Errorf("upstream %q is unavailable (%s)", u.cfg.Name, brief(u.lastErr))
 	default:
 		return nil, fmt.Errorf("upstream %q is starting", u.cfg.Name)
 	}
@@ -298,7 +314,7 @@ func (u *upstream) status() string {
 	u.mu.Lock()
 	defer u.mu.Unlock()
 	if u.state == "down" && u.lastErr != nil {
-		return "down: " + u.lastErr.Error()
+		return "down: " + brief(u.lastErr)
 	}
 	if u.exports.refused != "" && u.state == "up" {
 		return "up; " + u.exports.refused
@@ -361,11 +377,12 @@ func (u *upstream) passElicitation(next mcpsdk.MethodHandler) mcpsdk.MethodHandl
 // at a time: what is asked for meanwhile is reloaded once more after it.
 func (u *upstream) resync(kinds kind) {
 	u.mu.Lock()
+	u.pendingKinds |= kinds
 	if u.session == nil {
+		// Reloaded once the connection is up.
 		u.mu.Unlock()
 		return
 	}
-	u.pendingKinds |= kinds
 	if u.resyncing {
 		u.mu.Unlock()
 		return
@@ -423,4 +440,17 @@ func (u *upstream) watchDeaf(cs *mcpsdk.ClientSession) {
 func modern(cs *mcpsdk.ClientSession) bool {
 	init := cs.InitializeResult()
 	return init != nil && init.ProtocolVersion >= "2026-07-28"
+}
+
+// urlPath matches the path and query of URLs in error texts.
+var urlPath = regexp.MustCompile(`(https?://[^/\s"?#]+)[^\s"]*`)
+
+// brief is an error as callers and /readyz (which anyone may read) see it:
+// URLs keep their scheme and host and lose their path and query, where
+// internal routes and credentials would show. The log keeps the whole.
+func brief(err error) string {
+	if err == nil {
+		return ""
+	}
+	return urlPath.ReplaceAllString(err.Error(), "$1/…")
 }

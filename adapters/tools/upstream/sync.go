@@ -143,7 +143,7 @@ func (u *upstream) syncTools(ctx context.Context, cs *mcpsdk.ClientSession, srv 
 		}
 		next[u.exportedName(t.Name)] = t
 	}
-	refused := u.g.claim(u, slices.Collect(maps.Keys(next)), nil)
+	refused := u.g.claim(u, toolNames, slices.Collect(maps.Keys(next)), nil)
 	for _, n := range refused {
 		delete(next, n)
 	}
@@ -157,12 +157,23 @@ func (u *upstream) syncTools(ctx context.Context, cs *mcpsdk.ClientSession, srv 
 			gone = append(gone, name)
 		}
 	}
+	for name, t := range next {
+		fresh[name] = exportedTool{exported: exported{original: t.Name, encoded: encode(t)}, scopes: hintScopes(t)}
+	}
+	// A tool's scope is known before the tool is served: while tools are
+	// added, the old and the new ones' scopes are both held, the new
+	// winning for a tool that changed.
+	merged := maps.Clone(old)
+	if merged == nil {
+		merged = map[string]exportedTool{}
+	}
+	maps.Copy(merged, fresh)
+	u.mu.Lock()
+	u.exports.tools = merged
+	u.mu.Unlock()
 	for _, name := range slices.Sorted(maps.Keys(next)) {
 		t := next[name]
-		enc := encode(t)
-		e := exportedTool{exported: exported{original: t.Name, encoded: enc}, scopes: hintScopes(t)}
-		fresh[name] = e
-		if prev, ok := old[name]; ok && prev.encoded == enc {
+		if prev, ok := old[name]; ok && prev.encoded == fresh[name].encoded {
 			continue
 		}
 		out := *t
@@ -170,16 +181,22 @@ func (u *upstream) syncTools(ctx context.Context, cs *mcpsdk.ClientSession, srv 
 		if err := addTool(srv, &out, u.callTool(t.Name)); err != nil {
 			u.log.Warn("upstream tool not exported", "tool", t.Name, "error", err)
 			delete(fresh, name)
+			if _, served := old[name]; served {
+				// Its earlier version must not stay served under a scope
+				// that no longer describes it.
+				gone = append(gone, name)
+			}
 		}
 	}
-	// Scopes must be known before a tool is listed, and a removed tool must
-	// leave the server before its scope default goes.
+	// A removed tool leaves the server before its scope goes.
+	if len(gone) > 0 {
+		srv.RemoveTools(gone...)
+	}
 	u.mu.Lock()
 	u.exports.tools = fresh
 	u.mu.Unlock()
 	if len(gone) > 0 {
-		srv.RemoveTools(gone...)
-		u.g.release(u, gone, nil)
+		u.g.release(u, toolNames, gone, nil)
 	}
 	return refused, nil
 }
@@ -195,7 +212,7 @@ func (u *upstream) syncPrompts(ctx context.Context, cs *mcpsdk.ClientSession, sr
 		}
 		next[u.exportedName(p.Name)] = p
 	}
-	refused := u.g.claim(u, slices.Collect(maps.Keys(next)), nil)
+	refused := u.g.claim(u, promptNames, slices.Collect(maps.Keys(next)), nil)
 	for _, n := range refused {
 		delete(next, n)
 	}
@@ -212,7 +229,7 @@ func (u *upstream) syncPrompts(ctx context.Context, cs *mcpsdk.ClientSession, sr
 	u.mu.Unlock()
 	if len(gone) > 0 {
 		srv.RemovePrompts(gone...)
-		u.g.release(u, gone, nil)
+		u.g.release(u, promptNames, gone, nil)
 	}
 	return refused, nil
 }
@@ -238,7 +255,7 @@ func (u *upstream) syncResources(ctx context.Context, cs *mcpsdk.ClientSession, 
 			templates[t.URITemplate] = t
 		}
 	}
-	refused := u.g.claim(u, nil, append(slices.Collect(maps.Keys(resources)), slices.Collect(maps.Keys(templates))...))
+	refused := u.g.claim(u, toolNames, nil, append(slices.Collect(maps.Keys(resources)), slices.Collect(maps.Keys(templates))...))
 	for _, uri := range refused {
 		delete(resources, uri)
 		delete(templates, uri)
@@ -263,7 +280,7 @@ func (u *upstream) syncResources(ctx context.Context, cs *mcpsdk.ClientSession, 
 	if len(goneT) > 0 {
 		srv.RemoveResourceTemplates(goneT...)
 	}
-	u.g.release(u, nil, append(goneR, goneT...))
+	u.g.release(u, toolNames, nil, append(goneR, goneT...))
 	return refused, nil
 }
 
