@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 	"testing/iotest"
+	"time"
 )
 
 func TestEventStreamCounterCountsRelayableNotificationsAsRead(t *testing.T) {
@@ -49,5 +50,32 @@ func TestBriefErrorsKeepHostsAndDropPathsAndQueries(t *testing.T) {
 	}
 	if !strings.Contains(got, "http://10.0.0.7:8080/…") || !strings.Contains(got, "connection refused") {
 		t.Errorf("brief = %q, want the host and the cause kept", got)
+	}
+}
+
+func TestASlowCallerHoldsUpOnlyItsOwnRelays(t *testing.T) {
+	c := &call{}
+	c.startRelays()
+	stuck := make(chan struct{})
+	defer close(stuck)
+	// The caller stops reading: its first delivery never returns.
+	if !c.relay(func() { <-stuck }) {
+		t.Fatal("first relay refused")
+	}
+	queued := 0
+	for c.relay(func() {}) {
+		queued++
+		if queued > relayQueue {
+			t.Fatal("the queue never fills")
+		}
+	}
+	if queued < relayQueue-1 {
+		t.Errorf("queued %d before refusing, want about %d", queued, relayQueue)
+	}
+	// Enqueueing never blocked (the upstream's notification queue goes on);
+	// flushing gives up after its limit instead of waiting for the caller.
+	c.flushRelays(10 * time.Millisecond)
+	if c.relay(func() {}) {
+		t.Error("a relay was taken after the call ended")
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/modelcontextprotocol/go-sdk/jsonrpc"
@@ -29,6 +30,65 @@ type call struct {
 	session  *mcpsdk.ServerSession
 	token    any       // the caller's progress token, if it asked for progress
 	exchange *exchange // for a 2026-07-28 caller: where the upstream's questions go
+
+	// Notifications reach the caller through a queue of its own, so that a
+	// caller slow to read holds up only its own call, never the upstream's
+	// notifications to everyone else.
+	relayMu   sync.Mutex
+	relays    chan func()
+	relayDone chan struct{}
+}
+
+// relayQueue bounds a call's undelivered notifications; beyond it they
+// are dropped (and logged).
+const relayQueue = 64
+
+// startRelays starts the call's delivery goroutine.
+func (c *call) startRelays() {
+	relays, done := make(chan func(), relayQueue), make(chan struct{})
+	c.relays, c.relayDone = relays, done
+	go func() {
+		defer close(done)
+		for deliver := range relays {
+			deliver()
+		}
+	}()
+}
+
+// relay queues a delivery to the caller; false if the queue is full or
+// the call has ended.
+func (c *call) relay(deliver func()) bool {
+	c.relayMu.Lock()
+	defer c.relayMu.Unlock()
+	if c.relays == nil {
+		return false
+	}
+	select {
+	case c.relays <- deliver:
+		return true
+	default:
+		return false
+	}
+}
+
+// flushRelays stops taking notifications and waits, within limit, for the
+// queued ones to reach the caller: they belong before the call's result.
+func (c *call) flushRelays(limit time.Duration) {
+	c.relayMu.Lock()
+	if c.relays == nil {
+		c.relayMu.Unlock()
+		return
+	}
+	close(c.relays)
+	c.relays = nil
+	done := c.relayDone
+	c.relayMu.Unlock()
+	t := time.NewTimer(limit)
+	defer t.Stop()
+	select {
+	case <-done:
+	case <-t.C:
+	}
 }
 
 type callKey struct{}
@@ -38,6 +98,7 @@ type callKey struct{}
 // 2026-07-28 result) finds its caller exactly.
 func (u *upstream) begin(upCtx, callerCtx context.Context, session *mcpsdk.ServerSession, meta mcpsdk.Meta) (context.Context, *call, string) {
 	c := &call{ctx: callerCtx, session: session}
+	c.startRelays()
 	c.exchange, _ = callerCtx.Value(exchangeKey{}).(*exchange)
 	var upToken string
 	u.mu.Lock()
@@ -242,6 +303,7 @@ func (u *upstream) forward(ctx context.Context, session *mcpsdk.ServerSession, m
 	if order != nil {
 		order.barrier(upCtx)
 	}
+	c.flushRelays(relayWait)
 	u.mu.Lock()
 	deaf := u.deaf
 	u.mu.Unlock()
@@ -371,8 +433,12 @@ func (u *upstream) relayProgress(_ context.Context, req *mcpsdk.ProgressNotifica
 	}
 	out := *p
 	out.ProgressToken = c.token
-	if err := c.session.NotifyProgress(c.ctx, &out); err != nil {
-		u.log.Debug("progress not relayed", "error", err)
+	if !c.relay(func() {
+		if err := c.session.NotifyProgress(c.ctx, &out); err != nil {
+			u.log.Debug("progress not relayed", "error", err)
+		}
+	}) {
+		u.log.Debug("progress not relayed: the caller is not keeping up")
 	}
 }
 
@@ -391,8 +457,12 @@ func (u *upstream) relayLog(ctx context.Context, req *mcpsdk.LoggingMessageReque
 		u.log.Debug("log message not relayed", "error", err)
 		return
 	}
-	if err := c.session.Log(c.ctx, p); err != nil {
-		u.log.Debug("log message not relayed", "error", err)
+	if !c.relay(func() {
+		if err := c.session.Log(c.ctx, p); err != nil {
+			u.log.Debug("log message not relayed", "error", err)
+		}
+	}) {
+		u.log.Debug("log message not relayed: the caller is not keeping up")
 	}
 }
 
