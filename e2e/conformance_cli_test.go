@@ -151,11 +151,22 @@ type conformanceCheck struct {
 // CLI's -o directory).
 func readChecks(t *testing.T, dir string) []conformanceCheck {
 	t.Helper()
+	var all []conformanceCheck
+	for _, checks := range readChecksByScenario(t, dir) {
+		all = append(all, checks...)
+	}
+	return all
+}
+
+// readChecksByScenario is readChecks keyed by each result's directory,
+// which names its scenario.
+func readChecksByScenario(t *testing.T, dir string) map[string][]conformanceCheck {
+	t.Helper()
 	files, err := filepath.Glob(filepath.Join(dir, "*", "checks.json"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	var all []conformanceCheck
+	out := map[string][]conformanceCheck{}
 	for _, f := range files {
 		raw, err := os.ReadFile(f)
 		if err != nil {
@@ -165,9 +176,9 @@ func readChecks(t *testing.T, dir string) []conformanceCheck {
 		if err := json.Unmarshal(raw, &checks); err != nil {
 			t.Fatalf("%s: %v", f, err)
 		}
-		all = append(all, checks...)
+		out[filepath.Base(filepath.Dir(f))] = checks
 	}
-	return all
+	return out
 }
 
 // describeChecks renders checks as the checks.json excerpt a failure report

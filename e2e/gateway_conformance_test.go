@@ -1,8 +1,8 @@
 package e2e
 
 import (
-	"encoding/json"
 	"fmt"
+	"maps"
 	"net"
 	"os"
 	"os/exec"
@@ -120,7 +120,7 @@ func startEverythingHTTP(t *testing.T, bin string, stateless bool) string {
 }
 
 // runRequirementSet runs one requirement set and checks that every scored
-// scenario passed, apart from the expected failures.
+// scenario passed.
 func runRequirementSet(t *testing.T, suite conformanceSuite, mcpURL, rev string) {
 	dir := t.TempDir()
 	args := []string{"server", "--url", mcpURL, "--requirements", rev, "-o", dir}
@@ -130,17 +130,7 @@ func runRequirementSet(t *testing.T, suite conformanceSuite, mcpURL, rev string)
 	failed := map[string][]conformanceCheck{}
 	var warned []conformanceCheck
 	passed := 0
-	files, _ := filepath.Glob(filepath.Join(dir, "*", "checks.json"))
-	for _, f := range files {
-		raw, err := os.ReadFile(f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var checks []conformanceCheck
-		if err := json.Unmarshal(raw, &checks); err != nil {
-			t.Fatalf("%s: %v", f, err)
-		}
-		scenario := filepath.Base(filepath.Dir(f))
+	for scenario, checks := range readChecksByScenario(t, dir) {
 		for _, c := range checks {
 			switch c.Status {
 			case "SUCCESS":
@@ -152,11 +142,7 @@ func runRequirementSet(t *testing.T, suite conformanceSuite, mcpURL, rev string)
 			}
 		}
 	}
-	var names []string
-	for n := range failed {
-		names = append(names, n)
-	}
-	slices.Sort(names)
+	names := slices.Sorted(maps.Keys(failed))
 	for _, n := range names {
 		t.Logf("FAILED %s:\n%s", n, describeChecks(failed[n]))
 	}

@@ -56,3 +56,15 @@ func admitError(tool string, err error) *jsonrpc.Error {
 	}
 	return &jsonrpc.Error{Code: codeUnavailable, Message: "service unavailable"}
 }
+
+// refusalError gives a scope refusal from a handler (an upstream's prompt
+// or resource) the same JSON-RPC form as a refused tool call; any other
+// error passes as it is.
+func refusalError(err error) error {
+	var oe *domain.OAuthError
+	if err == nil || !errors.As(err, &oe) || oe.Code != domain.CodeInsufficientScope {
+		return err
+	}
+	data, _ := json.Marshal(map[string]any{"error": oe.Code, "scope": oe.Scope.String()})
+	return &jsonrpc.Error{Code: codeInsufficientScope, Message: oe.Code + ": " + oe.Description, Data: data}
+}

@@ -58,7 +58,8 @@ func (s *Server) guard(next mcpsdk.MethodHandler) mcpsdk.MethodHandler {
 			}
 			return res, err
 		}
-		return next(ctx, method, req)
+		res, err := next(ctx, method, req)
+		return res, refusalError(err)
 	}
 }
 

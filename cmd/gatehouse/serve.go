@@ -29,11 +29,8 @@ func runServe(ctx context.Context, args, env []string, stdout, stderr io.Writer)
 	}
 	defer sys.close()
 
-	tools, err := sys.buildTools()
+	tools, err := sys.startTools(ctx)
 	if err != nil {
-		return err
-	}
-	if err := tools.startGateway(ctx); err != nil {
 		return err
 	}
 	defer tools.closeGateway()

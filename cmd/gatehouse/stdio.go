@@ -57,11 +57,8 @@ func runStdio(ctx context.Context, args, env []string, stdin io.Reader, stdout, 
 	if _, err := authenticate(ctx); err != nil {
 		return fmt.Errorf("OAuth2 authentication failed: %w", err)
 	}
-	tools, err := sys.buildTools()
+	tools, err := sys.startTools(ctx)
 	if err != nil {
-		return err
-	}
-	if err := tools.startGateway(ctx); err != nil {
 		return err
 	}
 	defer tools.closeGateway()

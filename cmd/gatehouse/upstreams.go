@@ -90,12 +90,19 @@ func connector(key string, u config.Upstream) (upstream.Connector, error) {
 	return upstream.HTTP(spec), nil
 }
 
-// startGateway connects the upstreams that are not lazy; nil-safe.
-func (t *toolStack) startGateway(ctx context.Context) error {
-	if t.gateway == nil {
-		return nil
+// startTools builds the tool stack and connects the upstreams that are not
+// lazy, as serve and stdio both need before they serve.
+func (s *system) startTools(ctx context.Context) (*toolStack, error) {
+	t, err := s.buildTools()
+	if err != nil {
+		return nil, err
 	}
-	return t.gateway.Start(ctx)
+	if t.gateway != nil {
+		if err := t.gateway.Start(ctx); err != nil {
+			return nil, err
+		}
+	}
+	return t, nil
 }
 
 // closeGateway stops the upstreams; nil-safe.

@@ -15,7 +15,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"maps"
 	"slices"
 	"sync"
 	"time"
@@ -335,13 +334,6 @@ func (g *Gateway) mcpServer() *mcpsdk.Server {
 	g.mu.RLock()
 	defer g.mu.RUnlock()
 	return g.server
-}
-
-// Names lists every exported tool name, sorted; for diagnostics.
-func (g *Gateway) Names() []string {
-	g.mu.RLock()
-	defer g.mu.RUnlock()
-	return slices.Sorted(maps.Keys(g.owners[toolNames]))
 }
 
 // runCtx is the gateway's own life, for work no request owns.

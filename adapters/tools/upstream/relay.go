@@ -295,8 +295,10 @@ func (u *upstream) forward(ctx context.Context, session *mcpsdk.ServerSession, m
 	}
 	upCtx, c, upToken := u.begin(upCtx, ctx, session, meta)
 	defer func() { u.end(c, upToken, upCtx.Err() != nil) }()
+	// The connection's counters and whether it hears list changes, as they
+	// are for the session this call uses.
 	u.mu.Lock()
-	order := u.order
+	order, deaf := u.order, u.deaf
 	u.mu.Unlock()
 	wire := &wireError{}
 	err = do(context.WithValue(upCtx, wireErrorKey{}, wire), cs, u.upstreamMeta(ctx, cs, meta, upToken))
@@ -304,9 +306,6 @@ func (u *upstream) forward(ctx context.Context, session *mcpsdk.ServerSession, m
 		order.barrier(upCtx)
 	}
 	c.flushRelays(relayWait)
-	u.mu.Lock()
-	deaf := u.deaf
-	u.mu.Unlock()
 	if deaf {
 		// A call is what most often changes an upstream's lists, and this
 		// upstream cannot say so.
@@ -587,22 +586,13 @@ func (u *upstream) mayRead(ctx context.Context) error {
 		need = u.g.opts.ReadScopes
 	}
 	c, ok := app.CallerFrom(ctx)
-	if !ok {
-		return &jsonrpc.Error{Code: codeInsufficientScope, Message: "authentication required"}
-	}
-	if u.g.opts.Implications.Satisfies(c.Principal.Scopes, need) {
+	if ok && u.g.opts.Implications.Satisfies(c.Principal.Scopes, need) {
 		return nil
 	}
-	data, _ := json.Marshal(map[string]any{"error": domain.CodeInsufficientScope, "scope": need.String()})
-	return &jsonrpc.Error{
-		Code:    codeInsufficientScope,
-		Message: fmt.Sprintf("%s: the resources and prompts of upstream %q need scope %s", domain.CodeInsufficientScope, u.cfg.Name, need),
-		Data:    data,
-	}
+	// Gatehouse's MCP server gives this the JSON-RPC form of a refused tool
+	// call.
+	return domain.ErrInsufficientScope(fmt.Sprintf("the resources and prompts of upstream %q need scope %s", u.cfg.Name, need), need)
 }
-
-// codeInsufficientScope is Gatehouse's refusal code for a missing scope.
-const codeInsufficientScope = -32011
 
 // Complete forwards completion/complete to the upstream that owns the
 // prompt or resource template named in the reference.

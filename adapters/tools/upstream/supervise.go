@@ -48,7 +48,6 @@ type upstream struct {
 	calls     map[*call]struct{}
 	progress  map[string]*call
 	nextToken uint64
-	closed    bool
 	order     *relayOrder // of the current connection
 
 	deaf         bool // the session cannot hear list changes; see watchDeaf
@@ -274,7 +273,6 @@ func (u *upstream) markDown(err error, retryAt time.Time) {
 func (u *upstream) shutdown() {
 	u.mu.Lock()
 	cs := u.session
-	u.closed = true
 	u.mu.Unlock()
 	if cs != nil {
 		_ = cs.Close()
